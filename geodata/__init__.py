@@ -1,0 +1,1 @@
+"""The data model and everything computed from it. Never imports dash."""
