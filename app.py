@@ -1,0 +1,50 @@
+"""Bildungsatlas: the Dash app.
+
+Run ``python app.py`` and open http://127.0.0.1:8050. Imports go one way:
+app.py → callbacks → layers → geodata.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
+
+from dash import Dash  # noqa: E402  (the environment must be set before dash loads)
+
+from callbacks import register_all  # noqa: E402
+from geodata.repository import DEFAULT_GPKG, Repository, load_repository  # noqa: E402
+from layers.shell import page  # noqa: E402
+
+ASSETS = Path(__file__).resolve().parent / "assets"
+
+
+def create_app(repo: Repository | None = None) -> Dash:
+    """Build the app on a repository (default: the demo atlas in geodata/atlas.gpkg)."""
+    if repo is None:
+        repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+    app = Dash(
+        __name__,
+        title=repo.settings.title,
+        assets_folder=str(ASSETS),
+        update_title="Bildungsatlas lädt …",
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
+    app.layout = page(repo)
+    register_all(app, repo)
+    return app
+
+
+def main() -> None:
+    """Start the development server on 127.0.0.1:8050 (no reloader, no debug)."""
+    app = create_app()
+    host = os.environ.get("BILDUNGSATLAS_HOST", "127.0.0.1")
+    port = int(os.environ.get("BILDUNGSATLAS_PORT", "8050"))
+    print(f"Bildungsatlas läuft auf http://{host}:{port}", flush=True)
+    app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()

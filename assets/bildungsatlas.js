@@ -1,0 +1,118 @@
+/* Bildungsatlas browser side: choropleth style, tooltips, school markers, keyboard.
+ *
+ * dash-leaflet calls functions referenced as {"variable": "bildungsatlas.x"} with the
+ * component's props appended as the last argument ("context"); context.hideout is the
+ * restyle payload built in layers/choropleth.py (see Hideout there).
+ */
+(function () {
+  "use strict";
+  const NO_DATA_FILL = "url(#ba-nodata)";
+  const hideouts = {};   // latest hideout per GeoJSON component id, for tooltips
+  const layers = {};     // Leaflet layer per component id and area id, for the outline
+  const maps = [];       // Leaflet maps on the page (tests read their view)
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}[c];
+    });
+  }
+
+  function ensurePattern() {
+    if (document.getElementById("ba-nodata")) { return; }
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("width", "0");
+    svg.setAttribute("height", "0");
+    svg.setAttribute("aria-hidden", "true");
+    svg.style.position = "absolute";
+    svg.innerHTML =
+      '<defs><pattern id="ba-nodata" patternUnits="userSpaceOnUse" width="8" height="8" ' +
+      'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f2f2f2"/>' +
+      '<line x1="0" y1="0" x2="0" y2="8" stroke="#9a9a9a" stroke-width="2"/></pattern></defs>';
+    document.body.appendChild(svg);
+  }
+
+  function style(feature, context) {
+    const h = (context && context.hideout) || {};
+    if (context && context.id) { hideouts[context.id] = h; }
+    const p = feature.properties;
+    const k = (h.k || "")[p.i];
+    const selected = h.sel === p.id;
+    const s = {
+      weight: selected ? 4 : 0.8,
+      color: selected ? "#111111" : "#ffffff",
+      opacity: 1,
+      fillOpacity: 0.9,
+      className: "ba-area ba-area-" + p.id,
+    };
+    if (k === undefined || k === "-") {
+      ensurePattern();
+      s.fillColor = NO_DATA_FILL;
+    } else {
+      s.fillColor = h.c[Number(k)];
+    }
+    if (selected && context && layers[context.id] && layers[context.id][p.id]) {
+      const layer = layers[context.id][p.id];
+      setTimeout(function () { if (layer._map) { layer.bringToFront(); } }, 0);
+    }
+    return s;
+  }
+
+  function tooltip(feature, h) {
+    const p = feature.properties;
+    let html = "<strong>" + esc(p.name) + "</strong>";
+    if (h && h.t) {
+      html += "<br>" + esc(h.h || "") + ": " + esc(h.t[p.i] === undefined ? "keine Daten" : h.t[p.i]);
+      if (h.s) { html += '<br><em class="ba-tip-synth">synthetische Beispielwerte</em>'; }
+    }
+    return html;
+  }
+
+  function bindTooltip(feature, layer, context) {
+    const id = context && context.id;
+    layers[id] = layers[id] || {};
+    layers[id][feature.properties.id] = layer;
+    layer.bindTooltip(function () { return tooltip(feature, hideouts[id]); },
+                      {sticky: true, direction: "auto", className: "ba-tip"});
+  }
+
+  const SCHOOL_STYLE = {
+    radius: 5, color: "#1a1a1a", weight: 1.5, opacity: 1, fillColor: "#ffffff", fillOpacity: 1,
+  };
+
+  function schoolMarker(feature, latlng) {
+    return L.circleMarker(latlng, Object.assign({className: "ba-school"}, SCHOOL_STYLE));
+  }
+
+  // dash-leaflet applies a default GeoJSON style to every vector layer, points included.
+  function schoolStyle() { return SCHOOL_STYLE; }
+
+  function bindSchoolTooltip(feature, layer) {
+    layer.bindTooltip(esc(feature.properties.name), {className: "ba-tip"});
+  }
+
+  // Keep Leaflet's idea of the map size right when the page layout changes (header, panel,
+  // window), so that a fit to bounds really fits.
+  if (window.L && L.Map && window.ResizeObserver) {
+    L.Map.addInitHook(function () {
+      const map = this;
+      maps.push(map);
+      new ResizeObserver(function () { map.invalidateSize({pan: false}); })
+        .observe(map.getContainer());
+    });
+  }
+
+  // Escape goes one level up, like the "Zurück" button (not while typing in a field).
+  document.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape" || ev.defaultPrevented) { return; }
+    const tag = (ev.target && ev.target.tagName) || "";
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    const back = document.getElementById("zurueck");
+    if (back && !back.disabled) { back.click(); }
+  });
+
+  window.bildungsatlas = {
+    style: style, bindTooltip: bindTooltip, schoolMarker: schoolMarker,
+    bindSchoolTooltip: bindSchoolTooltip, schoolStyle: schoolStyle, escapeHtml: esc, maps: maps,
+  };
+})();

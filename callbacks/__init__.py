@@ -1,0 +1,15 @@
+"""Wiring only: one module per feature, each with ``register(app, repo)``."""
+
+from __future__ import annotations
+
+from dash import Dash
+
+from geodata.repository import Repository
+
+
+def register_all(app: Dash, repo: Repository) -> None:
+    """Register every feature's callbacks and routes."""
+    from callbacks import navigation, routes
+
+    routes.register(app, repo)
+    navigation.register(app, repo)

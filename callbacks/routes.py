@@ -1,0 +1,111 @@
+"""HTTP routes beside the Dash app: geometry by URL and the read-only JSON API.
+
+Geometry is served once per set of areas, cached in the repository and by the browser
+(``Cache-Control`` with an ``ETag`` of the data version), gzip-compressed when accepted.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from functools import lru_cache
+
+import orjson
+from dash import Dash
+from flask import Response, request
+
+from geodata.errors import UnknownAreaError
+from geodata.repository import ROOT, Repository
+
+CACHE_SECONDS = 3600
+
+
+def _json_error(message: str, status: int) -> Response:
+    return Response(orjson.dumps({"fehler": message}), status=status,
+                    mimetype="application/json")
+
+
+def register(app: Dash, repo: Repository) -> None:
+    """Add ``/geo/...`` and ``/api/...`` routes to the Flask server."""
+    server = app.server
+
+    @lru_cache(maxsize=512)
+    def compressed(body: bytes) -> bytes:
+        return gzip.compress(body, compresslevel=6, mtime=0)
+
+    def send_json(body: bytes, cache: bool) -> Response:
+        etag = hashlib.blake2b(body, digest_size=12).hexdigest()
+        if cache and request.if_none_match.contains(etag):
+            return Response(status=304)
+        if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
+            resp = Response(compressed(body), mimetype="application/json")
+            resp.headers["Content-Encoding"] = "gzip"
+        else:
+            resp = Response(body, mimetype="application/json")
+        resp.headers["Vary"] = "Accept-Encoding"
+        if cache:
+            resp.set_etag(etag)
+            resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        return resp
+
+    @server.route("/geo/gebiete/<path:parent>.json")
+    def area_geometry(parent: str) -> Response:
+        try:
+            return send_json(repo.geojson(ROOT if parent == "_" else parent), cache=True)
+        except UnknownAreaError as err:
+            return _json_error(str(err), 404)
+
+    @server.route("/geo/schulen/<path:area_id>.json")
+    def school_points(area_id: str) -> Response:
+        if area_id not in repo.areas:
+            return _json_error(str(UnknownAreaError(area_id)), 404)
+        return send_json(repo.institutions_geojson(area_id), cache=True)
+
+    @server.route("/api/indikatoren")
+    def api_indicators() -> Response:
+        cat = [
+            {
+                "id": i.id, "name": i.name, "einheit": i.unit, "thema": i.topic,
+                "beschreibung": i.description, "quelle": i.source, "richtung": i.direction,
+                "dezimalstellen": i.decimals, "art": i.kind,
+                "zaehler": i.numerator or None, "nenner": i.denominator or None,
+                "faktor": i.factor, "synthetisch": i.synthetic,
+                "jahre": list(repo.years_for(i.id)),
+            }
+            for i in repo.indicators.values()
+        ]
+        return send_json(orjson.dumps(cat), cache=False)
+
+    @server.route("/api/gebiete/<path:area_id>")
+    def api_area(area_id: str) -> Response:
+        try:
+            area = repo.area(area_id)
+        except UnknownAreaError as err:
+            return _json_error(str(err), 404)
+        values: dict[str, dict[str, float]] = {}
+        for ind_id in repo.indicators:
+            by_year = {
+                str(y): v.value
+                for y in repo.years_for(ind_id)
+                if (v := repo.value(area_id, ind_id, y)) is not None
+            }
+            if by_year:
+                values[ind_id] = by_year
+        body = {
+            "id": area.area_id,
+            "name": area.name,
+            "ebene": area.level,
+            "art": area.kind,
+            "eltern_id": area.parent_id or None,
+            "kinder_ids": list(repo.children_of(area_id)),
+            "werte": values,
+            "synthetisch": sorted(i for i in values if repo.indicators[i].synthetic),
+            "hinweis": "Indikatoren unter „synthetisch“ sind synthetische Beispielwerte.",
+        }
+        return send_json(orjson.dumps(body), cache=False)
+
+    # Dash serves its page for every other path; unknown API paths get a JSON 404 instead.
+    @server.route("/api/<path:rest>")
+    @server.route("/geo/<path:rest>")
+    def unknown_api_path(rest: str) -> Response:
+        return _json_error(f"Die Adresse {request.path} gibt es nicht.", 404)

@@ -1,0 +1,531 @@
+"""The in-memory atlas repository: areas, indicators, values and institutions.
+
+The GeoPackage (see README, "Datenmodell") is read once at start into a `Repository`, an
+immutable object that every request shares (safe across threads and gunicorn workers). Nothing
+in it changes after loading; the only mutable part is a cache of serialised GeoJSON, which is
+derived deterministically from the immutable data.
+
+Area hierarchy
+--------------
+Each area has a ``level`` (one of the configured levels, top first) and a ``parent_id`` (``""``
+for the top level). The *root* (``ROOT = ""``) is the virtual parent of the top level: the
+start view. A *view parent* is an area whose children are drawn on the map: it has more than
+one child. A kreisfreie Stadt is a Kreis with one Gemeinde; `view_target` walks down such
+single-child chains so that a click never opens a one-polygon map.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import threading
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import orjson
+import pandas as pd
+import pyogrio
+import shapely
+
+from geodata.display import display_geometries
+from geodata.errors import DataFileError, UnknownAreaError
+
+ROOT = ""
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEFAULT_GPKG = PACKAGE_DIR / "atlas.gpkg"
+DEFAULT_CONFIG = PACKAGE_DIR / "atlas.toml"
+DISPLAY_CRS = "EPSG:4326"
+METRIC_CRS = "EPSG:25832"
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of the area hierarchy (e.g. Kreis)."""
+
+    id: str
+    name: str
+    plural: str
+    key_pattern: str
+    display_tolerance_m: float = 0.0
+    display_coverage: bool = False
+
+
+@dataclass(frozen=True)
+class Area:
+    """An area: Kreis, Gemeinde, Quartier or any configured level."""
+
+    area_id: str
+    name: str
+    level: str
+    parent_id: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One catalogue entry (see ``geodata/indikatoren.csv``)."""
+
+    id: str
+    name: str
+    unit: str
+    topic: str
+    description: str
+    source: str
+    direction: str  # higher_better | higher_worse | neutral
+    decimals: int
+    kind: str  # count | rate | mean
+    numerator: str
+    denominator: str
+    factor: float
+    synthetic: bool
+
+
+@dataclass(frozen=True)
+class Value:
+    """One indicator value; rates and means carry their numerator and denominator."""
+
+    value: float
+    numerator: float | None = None
+    denominator: float | None = None
+
+
+@dataclass(frozen=True)
+class Institution:
+    """A school, Kita or other institution; ``lon``/``lat`` are None without coordinates."""
+
+    inst_id: str
+    name: str
+    type: str
+    area_id: str
+    lon: float | None
+    lat: float | None
+    attrs: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A data source with the attribution text its licence requires."""
+
+    id: str
+    text: str
+    licence: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """App-wide settings from ``atlas.toml``."""
+
+    title: str
+    overview_name: str
+    overall_name: str
+    default_indicator: str
+    tile_url: str
+    tile_attribution: str
+    levels: tuple[Level, ...]
+
+
+def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
+    """Read the configuration file (levels, default indicator, optional basemap)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        levels = tuple(Level(**lvl) for lvl in raw["levels"])
+        return Settings(
+            title=raw["title"],
+            overview_name=raw["overview_name"],
+            overall_name=raw["overall_name"],
+            default_indicator=raw["default_indicator"],
+            tile_url=raw.get("tile_url", ""),
+            tile_attribution=raw.get("tile_attribution", ""),
+            levels=levels,
+        )
+    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as err:
+        raise DataFileError(f"Die Konfiguration {path} ist nicht lesbar: {err}") from err
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Immutable view of one atlas GeoPackage. Build it with `load_repository`."""
+
+    settings: Settings
+    areas: Mapping[str, Area]
+    children: Mapping[str, tuple[str, ...]]
+    indicators: Mapping[str, Indicator]
+    values: Mapping[tuple[str, int], Mapping[str, Value]]
+    overall: Mapping[tuple[str, int], Value]
+    years: Mapping[str, tuple[int, ...]]
+    institutions: Mapping[str, tuple[Institution, ...]]
+    sources: Mapping[str, Source]
+    bounds: Mapping[str, tuple[float, float, float, float]]
+    _display: Mapping[str, str] = field(repr=False)
+    _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    # --- hierarchy -------------------------------------------------------------------------
+    def area(self, area_id: str) -> Area:
+        """The area with this id; raises `UnknownAreaError`."""
+        try:
+            return self.areas[area_id]
+        except KeyError:
+            raise UnknownAreaError(area_id) from None
+
+    def level(self, level_id: str) -> Level:
+        """The configured level with this id."""
+        for lvl in self.settings.levels:
+            if lvl.id == level_id:
+                return lvl
+        raise DataFileError(f"Die Ebene „{level_id}“ ist nicht konfiguriert.")
+
+    def children_of(self, area_id: str) -> tuple[str, ...]:
+        """Ids of the children (``ROOT`` gives the top level), in stable order."""
+        return self.children.get(area_id, ())
+
+    def ancestors(self, area_id: str) -> list[str]:
+        """Ids from the top level down to the parent of ``area_id`` (excluding it)."""
+        chain: list[str] = []
+        parent = self.area(area_id).parent_id
+        while parent != ROOT:
+            chain.append(parent)
+            parent = self.areas[parent].parent_id
+        return chain[::-1]
+
+    def is_view_parent(self, area_id: str) -> bool:
+        """True for the root and every area with more than one child."""
+        return area_id == ROOT or len(self.children_of(area_id)) > 1
+
+    def collapse(self, area_id: str) -> str:
+        """Walk down single-child chains: a kreisfreie Stadt's Kreis becomes its Gemeinde."""
+        while len(kids := self.children_of(area_id)) == 1:
+            area_id = kids[0]
+        return area_id
+
+    def view_target(self, area_id: str) -> str | None:
+        """The view parent to show when ``area_id`` is clicked, or None for a leaf."""
+        target = self.collapse(area_id)
+        return target if self.is_view_parent(target) else None
+
+    def view_parent_above(self, area_id: str) -> str:
+        """The nearest ancestor that is a view parent (``ROOT`` at the top)."""
+        parent = self.area(area_id).parent_id
+        while parent != ROOT and not self.is_view_parent(parent):
+            parent = self.areas[parent].parent_id
+        return parent
+
+    def shown_ancestor(self, area_id: str, view: str) -> str | None:
+        """The ancestor-or-self of ``area_id`` among the children of ``view``, if any."""
+        kids = set(self.children_of(view))
+        current: str = area_id
+        while current != ROOT:
+            if current in kids:
+                return current
+            current = self.areas[current].parent_id
+        return None
+
+    def descendants(self, area_id: str) -> list[str]:
+        """All areas below ``area_id`` (depth first, excluding it)."""
+        out: list[str] = []
+        stack = list(self.children_of(area_id))[::-1]
+        while stack:
+            current = stack.pop()
+            out.append(current)
+            stack.extend(list(self.children_of(current))[::-1])
+        return out
+
+    def display_name(self, area_id: str) -> str:
+        """Name for headings; the root is the overall region."""
+        return self.settings.overall_name if area_id == ROOT else self.area(area_id).name
+
+    # --- values ------------------------------------------------------------------------------
+    def indicator(self, indicator_id: str) -> Indicator:
+        """The catalogue entry; raises KeyError with a German message."""
+        try:
+            return self.indicators[indicator_id]
+        except KeyError:
+            raise KeyError(f"Der Indikator „{indicator_id}“ ist unbekannt.") from None
+
+    def value(self, area_id: str, indicator_id: str, year: int) -> Value | None:
+        """The value of one area (``ROOT`` gives the overall value), or None."""
+        if area_id == ROOT:
+            return self.overall.get((indicator_id, year))
+        return self.values.get((indicator_id, year), {}).get(area_id)
+
+    def values_for(self, area_ids: Sequence[str], indicator_id: str, year: int) -> list[float | None]:
+        """Values of several areas in the given order; None where missing."""
+        table = self.values.get((indicator_id, year), {})
+        out: list[float | None] = []
+        for aid in area_ids:
+            val = table.get(aid)
+            out.append(None if val is None else val.value)
+        return out
+
+    def years_for(self, indicator_id: str, area_ids: Iterable[str] | None = None) -> tuple[int, ...]:
+        """Years with at least one value for the indicator (among ``area_ids`` if given)."""
+        all_years = self.years.get(indicator_id, ())
+        if area_ids is None:
+            return all_years
+        ids = list(area_ids)
+        return tuple(
+            y for y in all_years if any(a in self.values.get((indicator_id, y), {}) for a in ids)
+        )
+
+    def latest_value(self, area_id: str, indicator_id: str) -> tuple[int, Value] | None:
+        """The newest (year, value) of an indicator for an area, or None."""
+        for year in reversed(self.years.get(indicator_id, ())):
+            val = self.value(area_id, indicator_id, year)
+            if val is not None:
+                return year, val
+        return None
+
+    def institutions_in(self, area_id: str) -> list[Institution]:
+        """Institutions lying in the area or any area below it, sorted by name."""
+        ids = [area_id, *self.descendants(area_id)] if area_id != ROOT else list(self.institutions)
+        found = [inst for aid in ids for inst in self.institutions.get(aid, ())]
+        return sorted(found, key=lambda inst: (inst.name.casefold(), inst.inst_id))
+
+    # --- geometry ----------------------------------------------------------------------------
+    def geojson(self, parent_id: str) -> bytes:
+        """GeoJSON (EPSG:4326) of the children of ``parent_id``, serialised once and cached.
+
+        Feature properties are slim: ``id``, ``name`` and ``i`` (the feature's index, which the
+        browser uses to read its class from the ``hideout`` string).
+        """
+        if parent_id != ROOT:
+            self.area(parent_id)
+        cached = self._geojson_cache.get(parent_id)
+        if cached is not None:
+            return cached
+        parts = [
+            b'{"type":"Feature","properties":'
+            + orjson.dumps({"id": aid, "name": self.areas[aid].name, "i": i})
+            + b',"geometry":'
+            + self._display[aid].encode()
+            + b"}"
+            for i, aid in enumerate(self.children_of(parent_id))
+        ]
+        body = b'{"type":"FeatureCollection","features":[' + b",".join(parts) + b"]}"
+        with self._lock:
+            self._geojson_cache[parent_id] = body
+        return body
+
+    def institutions_geojson(self, area_id: str) -> bytes:
+        """GeoJSON points of the institutions with coordinates in or below ``area_id``."""
+        feats = [
+            {
+                "type": "Feature",
+                "properties": {"id": inst.inst_id, "name": inst.name, "type": inst.type},
+                "geometry": {"type": "Point", "coordinates": [inst.lon, inst.lat]},
+            }
+            for inst in self.institutions_in(area_id)
+            if inst.lon is not None and inst.lat is not None
+        ]
+        return orjson.dumps({"type": "FeatureCollection", "features": feats})
+
+
+# --- loading ---------------------------------------------------------------------------------
+def _read_table(path: Path, layer: str) -> pd.DataFrame:
+    try:
+        return pyogrio.read_dataframe(path, layer=layer, read_geometry=False)
+    except Exception as err:  # pyogrio raises several error types for a broken file
+        raise DataFileError(
+            f"Die Tabelle „{layer}“ in {path.name} ist nicht lesbar: {err}"
+        ) from err
+
+
+def _none_if_nan(x: Any) -> float | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+
+def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
+    out: dict[str, Indicator] = {}
+    for row in df.fillna("").to_dict("records"):
+        out[str(row["id"])] = Indicator(
+            id=str(row["id"]),
+            name=str(row["name"]),
+            unit=str(row["unit"]),
+            topic=str(row["topic"]),
+            description=str(row["description"]),
+            source=str(row["source"]),
+            direction=str(row["direction"]),
+            decimals=int(float(row["decimals"] or 0)),
+            kind=str(row["kind"]),
+            numerator=str(row["numerator"]),
+            denominator=str(row["denominator"]),
+            factor=float(row["factor"] or 1),
+            synthetic=str(row["synthetic"]).strip() in {"1", "1.0", "True", "true"},
+        )
+    return out
+
+
+def _load_values(df: pd.DataFrame) -> dict[tuple[str, int], dict[str, Value]]:
+    table: dict[tuple[str, int], dict[str, Value]] = {}
+    cols = zip(
+        df["area_id"].astype(str),
+        df["indicator_id"].astype(str),
+        df["year"].astype(int),
+        df["value"].astype(float),
+        df["numerator"].astype(float),
+        df["denominator"].astype(float),
+        strict=True,
+    )
+    for area_id, ind, year, value, num, den in cols:
+        if math.isnan(value):
+            continue
+        table.setdefault((ind, year), {})[area_id] = Value(
+            value, _none_if_nan(num), _none_if_nan(den)
+        )
+    return table
+
+
+def _overall_values(
+    values: Mapping[tuple[str, int], Mapping[str, Value]],
+    indicators: Mapping[str, Indicator],
+    top: Sequence[str],
+) -> dict[tuple[str, int], Value]:
+    """Values for the whole atlas: summed counts of the top level, rates from sums."""
+    out: dict[tuple[str, int], Value] = {}
+    for (ind_id, year), table in values.items():
+        ind = indicators.get(ind_id)
+        if ind is None or not all(a in table for a in top):
+            continue
+        if ind.kind == "count":
+            out[(ind_id, year)] = Value(sum(table[a].value for a in top))
+    for (ind_id, year), _table in values.items():
+        ind = indicators.get(ind_id)
+        if ind is None or ind.kind == "count":
+            continue
+        num = out.get((ind.numerator, year))
+        den = out.get((ind.denominator, year))
+        if num is not None and den is not None and den.value:
+            out[(ind_id, year)] = Value(
+                ind.factor * num.value / den.value, num.value, den.value
+            )
+    return out
+
+
+def load_repository(
+    gpkg: Path = DEFAULT_GPKG, config: Path = DEFAULT_CONFIG
+) -> Repository:
+    """Load the GeoPackage into an immutable `Repository`.
+
+    Raises
+    ------
+    DataFileError
+        With a German message when the file is missing, a layer is unreadable, the CRS is not
+        declared, or the hierarchy is inconsistent (unknown parent, unknown level, duplicate key).
+    """
+    settings = load_settings(config)
+    if not gpkg.exists():
+        raise DataFileError(
+            f"Die Atlas-Datei {gpkg} fehlt. Erzeugen mit: python -m geodata.build_demo"
+        )
+    try:
+        areas_gdf = pyogrio.read_dataframe(gpkg, layer="areas")
+    except Exception as err:  # pyogrio raises several error types for a broken file
+        raise DataFileError(f"Die Ebene „areas“ in {gpkg.name} ist nicht lesbar: {err}") from err
+    if areas_gdf.crs is None:
+        raise DataFileError(f"Die Ebene „areas“ in {gpkg.name} hat kein Koordinatensystem.")
+    if areas_gdf.crs.to_epsg() != 25832:
+        areas_gdf = areas_gdf.to_crs(METRIC_CRS)
+    areas_df = areas_gdf.drop(columns="geometry")
+
+    level_order = {lvl.id: i for i, lvl in enumerate(settings.levels)}
+    areas: dict[str, Area] = {}
+    for row in areas_df.fillna("").to_dict("records"):
+        aid = str(row["area_id"])
+        if aid in areas:
+            raise DataFileError(f"Der Gebietsschlüssel „{aid}“ kommt in „areas“ doppelt vor.")
+        lvl = str(row["level"])
+        if lvl not in level_order:
+            raise DataFileError(f"Gebiet „{aid}“: die Ebene „{lvl}“ ist nicht konfiguriert.")
+        pattern = settings.levels[level_order[lvl]].key_pattern
+        if not re.fullmatch(pattern, aid):
+            raise DataFileError(
+                f"Gebiet „{aid}“: der Schlüssel passt nicht zur Ebene „{lvl}“ ({pattern})."
+            )
+        areas[aid] = Area(aid, str(row["name"]), lvl, str(row["parent_id"]), str(row["kind"]))
+    children: dict[str, list[str]] = {}
+    for area in areas.values():
+        if area.parent_id != ROOT and area.parent_id not in areas:
+            raise DataFileError(
+                f"Gebiet „{area.area_id}“: das übergeordnete Gebiet „{area.parent_id}“ fehlt."
+            )
+        if area.parent_id != ROOT and level_order[areas[area.parent_id].level] >= level_order[area.level]:
+            raise DataFileError(
+                f"Gebiet „{area.area_id}“ liegt nicht unter seinem übergeordneten Gebiet."
+            )
+        children.setdefault(area.parent_id, []).append(area.area_id)
+
+    display: dict[str, str] = {}
+    bounds: dict[str, tuple[float, float, float, float]] = {}
+    geoms = display_geometries(
+        areas_gdf.geometry.values,
+        areas_df["level"].astype(str).tolist(),
+        {lvl.id: lvl.display_tolerance_m for lvl in settings.levels},
+        {lvl.id: lvl.display_coverage for lvl in settings.levels},
+    )
+    for aid, geom_json, bnds in zip(
+        areas_df["area_id"].astype(str),
+        shapely.to_geojson(geoms),
+        shapely.bounds(geoms),
+        strict=True,
+    ):
+        display[aid] = geom_json
+        bounds[aid] = (float(bnds[1]), float(bnds[0]), float(bnds[3]), float(bnds[2]))
+    allb = np.array(list(bounds.values()))
+    bounds[ROOT] = (
+        float(allb[:, 0].min()), float(allb[:, 1].min()),
+        float(allb[:, 2].max()), float(allb[:, 3].max()),
+    )
+
+    indicators = _load_indicators(_read_table(gpkg, "indicators"))
+    values = _load_values(_read_table(gpkg, "values"))
+    years: dict[str, set[int]] = {}
+    for ind_id, year in values:
+        years.setdefault(ind_id, set()).add(year)
+
+    inst_df = pyogrio.read_dataframe(gpkg, layer="institutions")
+    if inst_df.crs is None:
+        raise DataFileError(f"Die Ebene „institutions“ in {gpkg.name} hat kein Koordinatensystem.")
+    inst_df = inst_df.to_crs(DISPLAY_CRS)
+    insts: dict[str, list[Institution]] = {}
+    for row, geom in zip(
+        inst_df.drop(columns="geometry").to_dict("records"), inst_df.geometry.values, strict=True
+    ):
+        has_point = geom is not None and not geom.is_empty
+        inst = Institution(
+            inst_id=str(row["inst_id"]),
+            name=str(row["name"]),
+            type=str(row["type"]),
+            area_id=str(row["area_id"]),
+            lon=round(float(geom.x), 6) if has_point else None,
+            lat=round(float(geom.y), 6) if has_point else None,
+            attrs=MappingProxyType(json.loads(row["attrs"] or "{}")),
+        )
+        insts.setdefault(inst.area_id, []).append(inst)
+
+    sources = {
+        str(r["id"]): Source(str(r["id"]), str(r["text"]), str(r["licence"]), str(r["url"]))
+        for r in _read_table(gpkg, "sources").fillna("").to_dict("records")
+    }
+    frozen_values = MappingProxyType({k: MappingProxyType(v) for k, v in values.items()})
+    return Repository(
+        settings=settings,
+        areas=MappingProxyType(areas),
+        children=MappingProxyType({k: tuple(v) for k, v in children.items()}),
+        indicators=MappingProxyType(indicators),
+        values=frozen_values,
+        overall=MappingProxyType(
+            _overall_values(frozen_values, indicators, children.get(ROOT, []))
+        ),
+        years=MappingProxyType({k: tuple(sorted(v)) for k, v in years.items()}),
+        institutions=MappingProxyType({k: tuple(v) for k, v in insts.items()}),
+        sources=MappingProxyType(sources),
+        bounds=MappingProxyType(bounds),
+        _display=MappingProxyType(display),
+    )

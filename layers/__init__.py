@@ -1,0 +1,1 @@
+"""Turning domain results into Dash components. Never reads files, never imports callbacks."""

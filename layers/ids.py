@@ -1,0 +1,25 @@
+"""Every component id of the app, in one place (no string literals in callbacks)."""
+
+from __future__ import annotations
+
+URL = "url"
+MAP = "karte"
+CHOROPLETH = "flaechen"
+SCHOOLS = "schulen-layer"
+LEGEND = "legende"
+PANEL = "gebietsprofil"
+PANEL_KEY = "gebietsprofil-key"
+BREADCRUMB = "brotkrumen"
+BACK = "zurueck"
+NOTICE = "hinweis"
+INDICATOR = "indikator"
+YEAR = "jahr"
+SCHOOLS_TOGGLE = "schulen-an"
+VIEW_TITLE = "ansicht-titel"
+
+CRUMB_TYPE = "krume"
+
+
+def crumb(area_id: str) -> dict[str, str]:
+    """Pattern-matching id of one breadcrumb button (``""`` is the overview)."""
+    return {"type": CRUMB_TYPE, "area": area_id}

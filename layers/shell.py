@@ -1,0 +1,118 @@
+"""The page shell: header with breadcrumb and controls, notice line, map, legend, panel."""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from geodata.repository import ROOT, Repository
+from geodata.state import ViewState, breadcrumb
+from layers import ids
+from layers.choropleth import attribution, choropleth_map
+from layers.panel import empty_panel
+
+
+def indicator_options(repo: Repository) -> list[dict[str, str]]:
+    """Dropdown options sorted by topic, synthetic ones marked; the tooltip gives the definition."""
+    inds = sorted(repo.indicators.values(), key=lambda i: (i.topic, i.name))
+    return [
+        {"label": i.name + (" (synthetisch)" if i.synthetic else ""), "value": i.id,
+         "title": f"{i.topic}: {i.description}"}
+        for i in inds
+    ]
+
+
+def breadcrumb_items(repo: Repository, state: ViewState) -> list:
+    """Breadcrumb buttons; the current view is plain text with ``aria-current``."""
+    chain = breadcrumb(state, repo)
+    items: list = []
+    for pos, area_id in enumerate(chain):
+        name = repo.settings.overview_name if area_id == ROOT else repo.area(area_id).name
+        if pos:
+            items.append(html.Span("›", className="ba-crumb-sep", **{"aria-hidden": "true"}))
+        if pos == len(chain) - 1:
+            items.append(html.Span(name, className="ba-crumb-current",
+                                   **{"aria-current": "page"}))
+        else:
+            items.append(html.Button(name, id=ids.crumb(area_id), className="ba-crumb",
+                                     n_clicks=0))
+    return items
+
+
+def page(repo: Repository) -> html.Div:
+    """The whole page; the first callback fills it from the URL."""
+    return html.Div(
+        [
+            dcc.Location(id=ids.URL, refresh=False),
+            dcc.Store(id=ids.PANEL_KEY, data=None),
+            html.Header(
+                [
+                    html.Div(
+                        [
+                            html.H1(repo.settings.title, className="ba-title"),
+                            html.Nav(id=ids.BREADCRUMB, className="ba-breadcrumb",
+                                     **{"aria-label": "Ebenen"}),
+                        ],
+                        className="ba-head-left",
+                    ),
+                    html.Div(
+                        [
+                            html.Button("‹ Zurück", id=ids.BACK, n_clicks=0,
+                                        className="ba-back", disabled=True,
+                                        title="Eine Ebene nach oben (Esc)"),
+                            html.Div(
+                                [
+                                    html.Label("Indikator", htmlFor=ids.INDICATOR),
+                                    dcc.Dropdown(id=ids.INDICATOR,
+                                                 options=indicator_options(repo),
+                                                 clearable=False, searchable=True,
+                                                 className="ba-indicator"),
+                                ],
+                                className="ba-control ba-control-indicator",
+                            ),
+                            html.Div(
+                                [
+                                    html.Span("Jahr", className="ba-label", id="jahr-label"),
+                                    dcc.RadioItems(id=ids.YEAR, options=[], inline=True,
+                                                   className="ba-years",
+                                                   inputClassName="ba-year-input",
+                                                   labelClassName="ba-year-label"),
+                                ],
+                                className="ba-control",
+                                role="group",
+                                **{"aria-labelledby": "jahr-label"},
+                            ),
+                            dcc.Checklist(
+                                id=ids.SCHOOLS_TOGGLE,
+                                options=[{"label": " Schulen zeigen", "value": "an"}],
+                                value=[],
+                                className="ba-control ba-toggle",
+                            ),
+                        ],
+                        className="ba-controls",
+                    ),
+                ],
+                className="ba-header",
+            ),
+            html.Main(
+                [
+                    html.Div(
+                        [
+                            html.H2(id=ids.VIEW_TITLE, className="ba-sr-only"),
+                            # An overlay, so that a notice never resizes the map.
+                            html.Div(id=ids.NOTICE, className="ba-notice", role="status",
+                                     **{"aria-live": "polite"}),
+                            choropleth_map(repo),
+                            attribution(repo),
+                            html.Div(id=ids.LEGEND, className="ba-legend",
+                                     **{"aria-label": "Legende"}),
+                        ],
+                        className="ba-mapwrap",
+                    ),
+                    html.Aside(empty_panel(), id=ids.PANEL, className="ba-panel",
+                               **{"aria-label": "Gebietsprofil"}),
+                ],
+                className="ba-main",
+            ),
+        ],
+        className="ba-app",
+    )
