@@ -1,0 +1,85 @@
+"""Shared fixtures: the demo repository, a live app server and headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
+
+from geodata.repository import Repository, load_repository  # noqa: E402
+
+ROOT_DIR = Path(__file__).resolve().parents[1]
+SOURCES = ROOT_DIR / "geodata" / "sources"
+SCREENSHOTS = ROOT_DIR / "tests" / "screenshots"
+CHROMIUM = os.environ.get("BILDUNGSATLAS_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+
+@pytest.fixture(scope="session")
+def repo() -> Repository:
+    """The demo atlas, loaded once."""
+    return load_repository()
+
+
+@pytest.fixture(scope="session")
+def app(repo: Repository):
+    """The Dash app on the demo atlas."""
+    from app import create_app
+
+    return create_app(repo)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    """Flask test client of the app."""
+    return app.server.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> Iterator[str]:
+    """The app served over real HTTP on a free loopback port, in a thread."""
+    from werkzeug.serving import make_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium driven by Playwright (never downloads a browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium fehlt unter {CHROMIUM}: apt-get install chromium")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser):
+    """A fresh page (1440×900, German locale) that records console errors."""
+    context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="de-DE")
+    pg = context.new_page()
+    pg.console_errors = []  # type: ignore[attr-defined]
+    pg.on("console", lambda m: m.type == "error" and pg.console_errors.append(m.text))
+    pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
+    SCREENSHOTS.mkdir(exist_ok=True)
+    yield pg
+    context.close()

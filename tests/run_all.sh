@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Debian's Chromium and fonts, the Python packages) and run
+# every test: lint, unit, API and headless-browser tests. Runs as root without input.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DASH_DISABLE_VERSION_CHECK=true
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+python3 -m ruff check .
+python3 -m pytest -q -p no:cacheprovider

@@ -1,0 +1,62 @@
+"""The read-only JSON API and the geometry routes."""
+
+import gzip
+import json
+
+GG = "06433"
+
+
+def test_area_endpoint(client, repo):
+    resp = client.get(f"/api/gebiete/{GG}")
+    assert resp.status_code == 200
+    data = resp.get_json()
+    assert data["name"] == "Groß-Gerau" and data["ebene"] == "kreis"
+    assert data["eltern_id"] is None
+    assert len(data["kinder_ids"]) == 14 and "06433012" in data["kinder_ids"]
+    # Population 31.12.2023 of Kreis Groß-Gerau from kreise_bevoelkerung_2023.csv.
+    assert data["werte"]["einwohner"] == {"2023": 281712.0}
+    assert set(data["werte"]["sprachfoerderbedarf"]) == {"2019", "2020", "2021", "2022", "2023"}
+    assert "sprachfoerderbedarf" in data["synthetisch"] and "einwohner" not in data["synthetisch"]
+
+
+def test_quarter_endpoint_has_parent(client):
+    data = client.get("/api/gebiete/06412000-012").get_json()
+    assert data["name"] == "Bockenheim" and data["eltern_id"] == "06412000"
+    assert data["kinder_ids"] == []
+    assert data["werte"]["schulen"] == {"2015": 8.0}
+
+
+def test_unknown_area_is_json_404(client):
+    resp = client.get("/api/gebiete/99999")
+    assert resp.status_code == 404
+    assert resp.get_json() == {"fehler": "Das Gebiet „99999“ ist unbekannt."}
+    assert client.get("/api/gibtsnicht").status_code == 404
+    assert "fehler" in client.get("/api/gibtsnicht").get_json()
+
+
+def test_catalogue(client):
+    cat = client.get("/api/indikatoren").get_json()
+    by_id = {c["id"]: c for c in cat}
+    rate = by_id["betreuungsquote_u3"]
+    assert rate["art"] == "rate" and rate["zaehler"] == "kinder_u3_betreut"
+    assert rate["nenner"] == "kinder_u3" and rate["synthetisch"] is True
+    assert rate["jahre"] == [2019, 2020, 2021, 2022, 2023]
+    assert by_id["einwohner"]["synthetisch"] is False
+    for c in cat:
+        assert c["richtung"] in {"higher_better", "higher_worse", "neutral"}
+        assert c["quelle"] and c["beschreibung"]
+
+
+def test_geometry_route_is_cached_and_compressed(client):
+    resp = client.get(f"/geo/gebiete/{GG}.json", headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"
+    assert "max-age" in resp.headers["Cache-Control"]
+    fc = json.loads(gzip.decompress(resp.data))
+    assert len(fc["features"]) == 14
+    assert set(fc["features"][0]["properties"]) == {"id", "name", "i"}
+    etag = resp.headers["ETag"]
+    again = client.get(f"/geo/gebiete/{GG}.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    root = json.loads(client.get("/geo/gebiete/_.json").data)
+    assert len(root["features"]) == 70
+    assert client.get("/geo/gebiete/99999.json").status_code == 404

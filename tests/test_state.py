@@ -1,0 +1,87 @@
+"""URL state: parsing of good and bad values, and the navigation transitions."""
+
+from geodata.repository import ROOT
+from geodata.state import ViewState, breadcrumb, drill, goto, parse_query, to_query, up
+
+GG = "06433"  # Kreis Groß-Gerau (14 Gemeinden)
+RUESSELSHEIM = "06433012"
+FFM_KREIS, FFM = "06412", "06412000"
+DARMSTADT_KREIS, DARMSTADT = "06411", "06411000"  # kreisfreie Stadt without quarters
+BOCKENHEIM = "06412000-012"
+
+
+def test_empty_query_is_start_view(repo):
+    state, notes = parse_query("", repo)
+    assert notes == []
+    assert state.gebiet == ROOT and state.auswahl is None
+    assert state.indikator == "sprachfoerderbedarf" and state.jahr == 2023
+    assert to_query(state) == "?indikator=sprachfoerderbedarf&jahr=2023"
+
+
+def test_full_query_round_trips(repo):
+    query = f"?gebiet={GG}&auswahl={RUESSELSHEIM}&indikator=sgb2_quote_u15&jahr=2020&schulen=an"
+    state, notes = parse_query(query, repo)
+    assert notes == []
+    assert state == ViewState(GG, RUESSELSHEIM, "sgb2_quote_u15", 2020, True)
+    assert to_query(state) == query
+
+
+def test_unknown_and_malformed_values_give_german_notices(repo):
+    state, notes = parse_query("gebiet=12345&auswahl=x&indikator=foo&jahr=20x3&schulen=ja&zoom=3", repo)
+    assert state.gebiet == ROOT and state.auswahl is None
+    assert state.indikator == "sprachfoerderbedarf" and state.jahr == 2023
+    text = "\n".join(notes)
+    assert "„12345“ (Parameter gebiet) ist unbekannt" in text
+    assert "„x“ (Parameter auswahl) ist unbekannt" in text
+    assert "„foo“ (Parameter indikator) ist unbekannt" in text
+    assert "„20x3“ (Parameter jahr) ist keine Jahreszahl" in text
+    assert "„ja“ (Parameter schulen)" in text
+    assert "Parameter „zoom“ ist unbekannt" in text
+    assert len(notes) == 6
+
+
+def test_year_without_data_falls_back_with_notice(repo):
+    # Schools exist for 2015 only; asking for 2023 shows 2015 and says so.
+    state, notes = parse_query("indikator=schulen&jahr=2023", repo)
+    assert state.jahr == 2015
+    assert len(notes) == 1 and "keine Werte für 2023" in notes[0] and "2015" in notes[0]
+
+
+def test_hostile_value_is_shortened_in_notice(repo):
+    _, notes = parse_query("gebiet=" + "<script>" * 20, repo)
+    assert len(notes) == 1 and "…" in notes[0] and len(notes[0]) < 140
+
+
+def test_kreisfreie_stadt_collapses_to_its_quarters(repo):
+    state, _ = parse_query(f"gebiet={FFM_KREIS}", repo)
+    assert state.gebiet == FFM  # never the one-polygon map of the Kreis
+    start = parse_query("", repo)[0]
+    assert drill(start, FFM_KREIS, repo).gebiet == FFM
+
+
+def test_drill_into_kreis_and_select_leaves(repo):
+    start = parse_query("", repo)[0]
+    gg = drill(start, GG, repo)
+    assert gg.gebiet == GG and gg.auswahl == GG
+    sel = drill(gg, RUESSELSHEIM, repo)  # a Gemeinde without quarters: select, stay
+    assert sel.gebiet == GG and sel.auswahl == RUESSELSHEIM
+    da = drill(start, DARMSTADT_KREIS, repo)  # kreisfreie Stadt without quarters
+    assert da.gebiet == ROOT and da.auswahl == DARMSTADT
+
+
+def test_up_and_breadcrumb(repo):
+    start = parse_query("", repo)[0]
+    ffm = drill(start, FFM_KREIS, repo)
+    assert breadcrumb(ffm, repo) == [ROOT, FFM]  # the single-child Kreis is skipped
+    q = drill(ffm, BOCKENHEIM, repo)
+    assert q.gebiet == FFM and q.auswahl == BOCKENHEIM
+    back = up(q, repo)
+    assert back.gebiet == ROOT and back.auswahl == FFM
+    assert up(back, repo) == back  # nothing above the overview
+    assert goto(q, ROOT, repo).gebiet == ROOT
+
+
+def test_leaf_as_gebiet_shows_its_parent_with_selection(repo):
+    state, notes = parse_query(f"gebiet={RUESSELSHEIM}", repo)
+    assert notes == []
+    assert state.gebiet == GG and state.auswahl == RUESSELSHEIM
