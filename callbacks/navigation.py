@@ -19,7 +19,7 @@ from geodata.state import ViewState, drill, fit_year, goto, parse_query, to_quer
 from layers import ids
 from layers.choropleth import geometry_url, schools_layer
 from layers.panel import area_panel, empty_panel
-from layers.shell import breadcrumb_items
+from layers.shell import area_options, breadcrumb_items
 from layers.view import map_view, viewport
 
 
@@ -40,6 +40,8 @@ def _next_state(
         clicked = ((inputs["click"] or {}).get("properties") or {}).get("id")
         if clicked:
             state = drill(state, str(clicked), repo)
+    elif trigger == ids.AREA_PICK and inputs["picked"]:
+        state = drill(state, str(inputs["picked"]), repo)
     elif trigger == ids.BACK:
         state = up(state, repo)
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
@@ -67,23 +69,29 @@ def register(app: Dash, repo: Repository) -> None:
         Output(ids.PANEL_KEY, "data"),
         Output(ids.SCHOOLS, "children"),
         Output(ids.VIEW_TITLE, "children"),
+        Output(ids.AREA_PICK, "options"),
+        Output(ids.AREA_PICK, "value"),
         Input(ids.URL, "search"),
         Input(ids.INDICATOR, "value"),
         Input(ids.YEAR, "value"),
         Input(ids.SCHOOLS_TOGGLE, "value"),
         Input(ids.CHOROPLETH, "n_clicks"),
         Input(ids.BACK, "n_clicks"),
+        Input(ids.AREA_PICK, "value"),
         Input({"type": ids.CRUMB_TYPE, "area": ALL}, "n_clicks"),
         State(ids.CHOROPLETH, "clickData"),
         State(ids.CHOROPLETH, "url"),
         State(ids.PANEL_KEY, "data"),
     )
-    def update_view(search, indicator, year, schools, _map_clicks, _back, _crumbs,
+    def update_view(search, indicator, year, schools, _map_clicks, _back, picked, _crumbs,
                     click, shown_url, panel_key):
         trigger = ctx.triggered_id
         if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
             raise PreventUpdate  # new breadcrumb buttons appearing, not a click
-        inputs = {"indicator": indicator, "year": year, "schools": schools, "click": click}
+        if trigger == ids.AREA_PICK and not picked:
+            raise PreventUpdate  # the picker being reset
+        inputs = {"indicator": indicator, "year": year, "schools": schools, "click": click,
+                  "picked": picked}
         state, notes = _next_state(repo, search, trigger, inputs)
 
         query = to_query(state)
@@ -116,4 +124,6 @@ def register(app: Dash, repo: Repository) -> None:
             key,
             schools_children,
             mv.title,
+            area_options(repo, state) if geo_changed or first else no_update,
+            None if trigger == ids.AREA_PICK else no_update,
         )

@@ -15,6 +15,7 @@ NOTICE = "hinweis"
 INDICATOR = "indikator"
 YEAR = "jahr"
 SCHOOLS_TOGGLE = "schulen-an"
+AREA_PICK = "gebiet-waehlen"
 VIEW_TITLE = "ansicht-titel"
 
 CRUMB_TYPE = "krume"

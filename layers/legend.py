@@ -33,32 +33,17 @@ def source_line(ind: Indicator) -> html.Div:
 
 def legend(repo: Repository, ind: Indicator, year: int, cls: Classification, area_label: str) -> list:
     """Legend children for the current map."""
+    # One element per row (the swatch is drawn by CSS from --c): the legend travels with every
+    # indicator switch, and each Dash component costs about 100 bytes of JSON.
     colors = class_colors(cls.k, ind.direction)
     rows = []
     for i in range(cls.k):
         lo = format_number(cls.lower[i], ind.decimals)
         hi = format_number(cls.upper[i], ind.decimals)
         label = lo if lo == hi else f"{lo} – {hi}"
-        rows.append(
-            html.Li(
-                [
-                    html.Span(className="ba-swatch", style={"background": colors[i]}),
-                    html.Span(label, className="ba-legend-range"),
-                    html.Span(f"({cls.counts[i]})", className="ba-legend-count",
-                              title=f"{cls.counts[i]} Gebiete"),
-                ]
-            )
-        )
+        rows.append(html.Li(f"{label} ({cls.counts[i]})", style={"--c": colors[i]}))
     if cls.n_missing:
-        rows.append(
-            html.Li(
-                [
-                    html.Span(className="ba-swatch ba-swatch-nodata"),
-                    html.Span("keine Daten", className="ba-legend-range"),
-                    html.Span(f"({cls.n_missing})", className="ba-legend-count"),
-                ]
-            )
-        )
+        rows.append(html.Li(f"keine Daten ({cls.n_missing})", className="ba-nodata"))
     unit = f" in {ind.unit}" if ind.unit else ""
     if cls.k:
         method = f"{cls.method}, {cls.k} Klassen · dunkel = mehr Bedarf"

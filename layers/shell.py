@@ -10,6 +10,14 @@ from layers import ids
 from layers.choropleth import attribution, choropleth_map
 from layers.panel import empty_panel
 
+# German texts of Dash's dropdown (its defaults are English).
+DROPDOWN_LABELS = {
+    "select_all": "Alle wählen", "deselect_all": "Keine wählen",
+    "selected_count": "{num_selected} gewählt", "search": "Suchen",
+    "clear_search": "Suche leeren", "clear_selection": "Auswahl leeren",
+    "no_options_found": "Nichts gefunden",
+}
+
 
 def indicator_options(repo: Repository) -> list[dict[str, str]]:
     """Dropdown options sorted by topic, synthetic ones marked; the tooltip gives the definition."""
@@ -18,6 +26,17 @@ def indicator_options(repo: Repository) -> list[dict[str, str]]:
         {"label": i.name + (" (synthetisch)" if i.synthetic else ""), "value": i.id,
          "title": f"{i.topic}: {i.description}"}
         for i in inds
+    ]
+
+
+def area_options(repo: Repository, state: ViewState) -> list[dict[str, str]]:
+    """The areas on the map, by name: the keyboard and screen-reader way to click one."""
+    kids = sorted(repo.children_of(state.gebiet), key=lambda a: repo.area(a).name.casefold())
+    names = [repo.area(a).name for a in kids]
+    # Same name twice (Stadtkreis and Landkreis Karlsruhe): say which is which.
+    return [
+        {"label": f"{name} ({repo.area(a).kind})" if names.count(name) > 1 else name, "value": a}
+        for a, name in zip(kids, names, strict=True)
     ]
 
 
@@ -65,9 +84,21 @@ def page(repo: Repository) -> html.Div:
                                     dcc.Dropdown(id=ids.INDICATOR,
                                                  options=indicator_options(repo),
                                                  clearable=False, searchable=True,
+                                                 labels=DROPDOWN_LABELS,
                                                  className="ba-indicator"),
                                 ],
                                 className="ba-control ba-control-indicator",
+                            ),
+                            html.Div(
+                                [
+                                    html.Label("Gebiet öffnen", htmlFor=ids.AREA_PICK),
+                                    dcc.Dropdown(id=ids.AREA_PICK, options=[], value=None,
+                                                 placeholder="Name eingeben oder wählen …",
+                                                 clearable=False, searchable=True,
+                                                 labels=DROPDOWN_LABELS,
+                                                 className="ba-area-pick"),
+                                ],
+                                className="ba-control ba-control-area",
                             ),
                             html.Div(
                                 [

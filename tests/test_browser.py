@@ -174,3 +174,27 @@ def test_api_from_browser(page, live_url):
     resp = page.goto(live_url + "/api/gebiete/" + GROSS_GERAU)
     data = json.loads(resp.text())
     assert data["name"] == "Groß-Gerau" and len(data["kinder_ids"]) == 14
+
+
+def test_keyboard_only_drill_down(page, live_url):
+    """Without a mouse: choose an area by name, then Escape goes back up."""
+    page.goto(live_url + "/")
+    wait_for_areas(page, 70)
+    page.focus("#gebiet-waehlen")
+    page.keyboard.press("Enter")
+    page.wait_for_function(  # the search box takes focus once the list has opened
+        "() => document.activeElement.classList.contains('dash-dropdown-search')"
+    )
+    page.keyboard.type("Karlsruhe (Stadt")  # Landkreis Karlsruhe has the same name
+    page.wait_for_function(
+        "() => document.querySelectorAll('.dash-dropdown-option').length === 1"
+    )
+    assert page.inner_text(".dash-dropdown-option") == "Karlsruhe (Stadtkreis)"
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    wait_for_areas(page, 27)  # Karlsruhe's Stadtteile (the Stadtkreis has one Gemeinde)
+    wait_url(page, r"gebiet=08212000\b")
+    assert page.inner_text("#profil-titel") == "Karlsruhe"
+    page.keyboard.press("Escape")
+    wait_for_areas(page, 70)
+    assert not page.console_errors, page.console_errors
