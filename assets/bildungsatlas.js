@@ -81,7 +81,9 @@
   };
 
   function schoolMarker(feature, latlng) {
-    return L.circleMarker(latlng, Object.assign({className: "ba-school"}, SCHOOL_STYLE));
+    // Own pane (own SVG) above the areas: whichever layer loads last, schools stay on top.
+    return L.circleMarker(latlng, Object.assign({className: "ba-school", pane: "markerPane"},
+                                                SCHOOL_STYLE));
   }
 
   // dash-leaflet applies a default GeoJSON style to every vector layer, points included.

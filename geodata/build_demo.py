@@ -15,6 +15,7 @@ Layers and tables written: ``areas``, ``institutions``, ``indicators``,
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import time
@@ -337,8 +338,12 @@ def _write(path: Path, areas, institutions, catalogue, values, meta) -> None:
     pyogrio.write_dataframe(meta, path, layer="meta", driver="GPKG")
 
 
-def main() -> None:
-    """Build ``geodata/atlas.gpkg`` and print a short summary."""
+def main(argv: list[str] | None = None) -> None:
+    """Build the GeoPackage (default ``geodata/atlas.gpkg``) and print a short summary."""
+    parser = argparse.ArgumentParser(description="Baut den Demo-Atlas (GeoPackage).")
+    parser.add_argument("--output", type=Path, default=OUTPUT,
+                        help="Zieldatei (Standard: geodata/atlas.gpkg)")
+    output: Path = parser.parse_args(argv).output
     t0 = time.perf_counter()
     catalogue = pd.read_csv(CATALOGUE, dtype=str, keep_default_na=False, encoding="utf-8")
     areas = build_areas()
@@ -364,17 +369,17 @@ def main() -> None:
         columns=["key", "value"],
     )
 
-    tmp = OUTPUT.with_name(f"{OUTPUT.name}.tmp-{os.getpid()}.gpkg")
+    tmp = output.with_name(f"{output.name}.tmp-{os.getpid()}.gpkg")
     if tmp.exists():
         tmp.unlink()
     try:
         _write(tmp, areas, institutions, catalogue, values, meta)
-        os.replace(tmp, OUTPUT)
+        os.replace(tmp, output)
     finally:
         if tmp.exists():
             tmp.unlink()
 
-    print(f"wrote {OUTPUT}")
+    print(f"wrote {output}")
     for level, n in areas["level"].value_counts().reindex(list(LEVEL_ORDER)).items():
         print(f"  areas {level:<9} {n:>6}")
     n_q = int((institutions["area_id"].str.contains("-")).sum())
@@ -382,7 +387,7 @@ def main() -> None:
           f"in quarters {n_q})")
     print(f"  indicators       {len(catalogue):>6}")
     print(f"  values rows      {len(values):>6}")
-    print(f"  file size        {OUTPUT.stat().st_size / 1e6:.1f} MB")
+    print(f"  file size        {output.stat().st_size / 1e6:.1f} MB")
     print(f"  build time       {time.perf_counter() - t0:.1f} s")
 
 

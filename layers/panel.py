@@ -36,9 +36,13 @@ def _value_cell(repo: Repository, area_id: str, ind: Indicator, year: int | None
     )
 
 
-def _indicator_rows(repo: Repository, area_id: str, parent: str, year: int) -> list:
+def _indicator_rows(
+    repo: Repository, area_id: str, parent: str, year: int
+) -> tuple[list, int]:
+    """Table rows grouped by topic, and how many indicators were left out for lack of data."""
     rows: list = []
-    ordered = sorted(repo.indicators.values(), key=lambda i: i.topic)
+    with_data = [i for i in repo.indicators.values() if _shown_year(repo, area_id, i, year)]
+    ordered = sorted(with_data, key=lambda i: i.topic)  # sorted() is stable: catalogue order
     for topic, inds in groupby(ordered, key=lambda i: i.topic):
         rows.append(html.Tr(html.Th(topic, colSpan=3, scope="colgroup", className="ba-topic")))
         for ind in inds:
@@ -58,7 +62,7 @@ def _indicator_rows(repo: Repository, area_id: str, parent: str, year: int) -> l
                     ]
                 )
             )
-    return rows
+    return rows, len(repo.indicators) - len(with_data)
 
 
 def _school_item(inst: Institution) -> html.Li:
@@ -86,6 +90,11 @@ def area_panel(repo: Repository, area_id: str, year: int) -> list:
     subtitle = level.name + (f" ({kind})" if kind else "")
     if area.parent_id != ROOT:
         subtitle += f" in {repo.area(area.parent_id).name}"
+    rows, n_hidden = _indicator_rows(repo, area_id, parent, year)
+    hidden_note = (
+        f" {n_hidden} Indikatoren ohne Werte für dieses Gebiet sind ausgeblendet."
+        if n_hidden else ""
+    )
     real_sources = sorted({i.source for i in repo.indicators.values() if not i.synthetic})
     return [
         html.H2(area.name, id="profil-titel", className="ba-panel-title"),
@@ -102,13 +111,13 @@ def area_panel(repo: Repository, area_id: str, year: int) -> list:
                 html.Thead(html.Tr([html.Th("Indikator", scope="col"),
                                     html.Th(area.name, scope="col", className="ba-num"),
                                     html.Th(parent_name, scope="col", className="ba-num")])),
-                html.Tbody(_indicator_rows(repo, area_id, parent, year)),
+                html.Tbody(rows),
             ],
             className="ba-profile-table",
         ),
         html.P([synthetic_badge(), f" = {SYNTHETIC_LABEL}, erzeugt für die Demo – keine "
                 "amtlichen Daten. Hochgestellt: Jahr eines Werts, wenn es für "
-                f"{year} keinen gibt."], className="ba-footnote"),
+                f"{year} keinen gibt.{hidden_note}"], className="ba-footnote"),
         html.Details(
             [html.Summary("Quellen der amtlichen Werte"),
              html.Ul([html.Li(s) for s in real_sources])],

@@ -93,7 +93,7 @@ def page(repo: Repository) -> html.Div:
                                 [
                                     html.Label("Gebiet öffnen", htmlFor=ids.AREA_PICK),
                                     dcc.Dropdown(id=ids.AREA_PICK, options=[], value=None,
-                                                 placeholder="Name eingeben oder wählen …",
+                                                 placeholder="Name eingeben …",
                                                  clearable=False, searchable=True,
                                                  labels=DROPDOWN_LABELS,
                                                  className="ba-area-pick"),
