@@ -113,6 +113,19 @@
     if (back && !back.disabled) { back.click(); }
   });
 
+  // Clientside callback: put the canonical query in the address bar without a history entry.
+  function replaceSearch(query) {
+    if (query && query !== window.location.search) {
+      window.history.replaceState(window.history.state, "", window.location.pathname + query);
+      // Let dcc.Location read the new address, so that its next push starts from it.
+      window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+    }
+    return query;
+  }
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    bildungsatlas: {replaceSearch: replaceSearch},
+  });
+
   window.bildungsatlas = {
     style: style, bindTooltip: bindTooltip, schoolMarker: schoolMarker,
     bindSchoolTooltip: bindSchoolTooltip, schoolStyle: schoolStyle, escapeHtml: esc, maps: maps,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from geodata.repository import ROOT, Repository
@@ -52,8 +52,18 @@ def _next_state(
 def register(app: Dash, repo: Repository) -> None:
     """Register the navigation callback."""
 
+    # Normalising the address must not add a history entry (dcc.Location always pushes),
+    # else the browser's Back button would land on the raw address and bounce forward again.
+    app.clientside_callback(
+        ClientsideFunction(namespace="bildungsatlas", function_name="replaceSearch"),
+        Output(ids.URL_REPLACED, "data"),
+        Input(ids.URL_REPLACE, "data"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(ids.URL, "search"),
+        Output(ids.URL_REPLACE, "data"),
         Output(ids.INDICATOR, "value"),
         Output(ids.YEAR, "value"),
         Output(ids.YEAR, "options"),
@@ -71,6 +81,7 @@ def register(app: Dash, repo: Repository) -> None:
         Output(ids.VIEW_TITLE, "children"),
         Output(ids.AREA_PICK, "options"),
         Output(ids.AREA_PICK, "value"),
+        Output(ids.RENDERED, "data"),
         Input(ids.URL, "search"),
         Input(ids.INDICATOR, "value"),
         Input(ids.YEAR, "value"),
@@ -82,10 +93,13 @@ def register(app: Dash, repo: Repository) -> None:
         State(ids.CHOROPLETH, "clickData"),
         State(ids.CHOROPLETH, "url"),
         State(ids.PANEL_KEY, "data"),
+        State(ids.RENDERED, "data"),
     )
     def update_view(search, indicator, year, schools, _map_clicks, _back, picked, _crumbs,
-                    click, shown_url, panel_key):
+                    click, shown_url, panel_key, rendered):
         trigger = ctx.triggered_id
+        if trigger == ids.URL and search == rendered:
+            raise PreventUpdate  # the address caught up with the view on screen
         if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
             raise PreventUpdate  # new breadcrumb buttons appearing, not a click
         if trigger == ids.AREA_PICK and not picked:
@@ -107,8 +121,11 @@ def register(app: Dash, repo: Repository) -> None:
         if geo_changed or first or trigger in (ids.SCHOOLS_TOGGLE, ids.URL):
             show = state.schulen and state.gebiet != ROOT
             schools_children = [schools_layer(state.gebiet)] if show else []
+        url_changed = query != (search or "")
+        from_address = trigger in (None, ids.URL)  # the address itself: replace, don't push
         return (
-            query if query != (search or "") else no_update,
+            query if url_changed and not from_address else no_update,
+            query if url_changed and from_address else no_update,
             state.indikator,
             state.jahr,
             mv.year_options,
@@ -126,4 +143,5 @@ def register(app: Dash, repo: Repository) -> None:
             mv.title,
             area_options(repo, state) if geo_changed or first else no_update,
             None if trigger == ids.AREA_PICK else no_update,
+            query,
         )

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 URL = "url"
+URL_REPLACE = "url-ersetzen"
+URL_REPLACED = "url-ersetzt"
+RENDERED = "angezeigt"
 MAP = "karte"
 CHOROPLETH = "flaechen"
 SCHOOLS = "schulen-layer"

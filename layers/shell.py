@@ -63,6 +63,10 @@ def page(repo: Repository) -> html.Div:
         [
             dcc.Location(id=ids.URL, refresh=False),
             dcc.Store(id=ids.PANEL_KEY, data=None),
+            # Canonical address to put in place of the current one (no new history entry).
+            dcc.Store(id=ids.URL_REPLACE, data=None),
+            dcc.Store(id=ids.URL_REPLACED, data=None),
+            dcc.Store(id=ids.RENDERED, data=None),  # query of the view on screen
             html.Header(
                 [
                     html.Div(

@@ -159,6 +159,18 @@ def test_school_layer_and_tooltip(page, live_url):
     assert not page.console_errors, page.console_errors
 
 
+def test_normalised_address_adds_no_history_entry(page, live_url):
+    """Opening the bare address fills in the view without trapping the Back button."""
+    page.goto(live_url + "/api/indikatoren")
+    page.goto(live_url + "/")
+    wait_for_areas(page, 70)
+    wait_url(page, r"\?indikator=sprachfoerderbedarf&jahr=2023$")
+    page.go_back()
+    wait_url(page, r"/api/indikatoren$")
+    page.wait_for_timeout(500)
+    assert page.url.endswith("/api/indikatoren")  # stayed there, not bounced forward
+
+
 def test_bad_url_shows_german_notice(page, live_url):
     page.goto(live_url + "/?gebiet=99999&indikator=quatsch&jahr=20x3")
     wait_for_areas(page, 70)
