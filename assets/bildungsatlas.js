@@ -6,7 +6,9 @@
  */
 (function () {
   "use strict";
-  const NO_DATA_FILL = "url(#ba-nodata)";
+  // Special states have their own pattern, never a class colour (see layers/choropleth.py).
+  const STATE_FILL = {"-": "url(#ba-nodata)", "x": "url(#ba-suppressed)", "n": "url(#ba-unrated)"};
+  const texts = {};      // tooltip texts per values URL (hideout.v), fetched once
   const hideouts = {};   // latest hideout per GeoJSON component id, for tooltips
   const layers = {};     // Leaflet layer per component id and area id, for the outline
   const maps = [];       // Leaflet maps on the page (tests read their view)
@@ -28,7 +30,13 @@
     svg.innerHTML =
       '<defs><pattern id="ba-nodata" patternUnits="userSpaceOnUse" width="8" height="8" ' +
       'patternTransform="rotate(45)"><rect width="8" height="8" fill="#f2f2f2"/>' +
-      '<line x1="0" y1="0" x2="0" y2="8" stroke="#9a9a9a" stroke-width="2"/></pattern></defs>';
+      '<line x1="0" y1="0" x2="0" y2="8" stroke="#9a9a9a" stroke-width="2"/></pattern>' +
+      '<pattern id="ba-suppressed" patternUnits="userSpaceOnUse" width="7" height="7">' +
+      '<rect width="7" height="7" fill="#ffffff"/><circle cx="3.5" cy="3.5" r="1.3" ' +
+      'fill="#444444"/></pattern>' +
+      '<pattern id="ba-unrated" patternUnits="userSpaceOnUse" width="8" height="6">' +
+      '<rect width="8" height="6" fill="#ececec"/><line x1="0" y1="3" x2="8" y2="3" ' +
+      'stroke="#a0a0a0" stroke-width="1.2"/></pattern></defs>';
     document.body.appendChild(svg);
   }
 
@@ -45,9 +53,9 @@
       fillOpacity: 0.9,
       className: "ba-area ba-area-" + p.id,
     };
-    if (k === undefined || k === "-") {
+    if (k === undefined || STATE_FILL[k]) {
       ensurePattern();
-      s.fillColor = NO_DATA_FILL;
+      s.fillColor = STATE_FILL[k] || STATE_FILL["-"];
     } else {
       s.fillColor = h.c[Number(k)];
     }
@@ -61,11 +69,22 @@
   function tooltip(feature, h) {
     const p = feature.properties;
     let html = "<strong>" + esc(p.name) + "</strong>";
-    if (h && h.t) {
-      html += "<br>" + esc(h.h || "") + ": " + esc(h.t[p.i] === undefined ? "keine Daten" : h.t[p.i]);
+    if (h && h.v) {
+      const t = texts[h.v];
+      const value = t ? (t.texte[p.i] === undefined ? "keine Daten" : t.texte[p.i]) : "…";
+      html += "<br>" + esc(h.h || "") + ": " + esc(value);
       if (h.s) { html += '<br><em class="ba-tip-synth">synthetische Beispielwerte</em>'; }
     }
     return html;
+  }
+
+  // The texts of a view are fetched on the first hover and kept: restyling sends no texts.
+  function loadTexts(url, done) {
+    if (texts[url] || !url) { return; }
+    texts[url] = null;
+    fetch(url).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
+      if (data) { texts[url] = data; done(); } else { delete texts[url]; }
+    }).catch(function () { delete texts[url]; });
   }
 
   function bindTooltip(feature, layer, context) {
@@ -74,6 +93,22 @@
     layers[id][feature.properties.id] = layer;
     layer.bindTooltip(function () { return tooltip(feature, hideouts[id]); },
                       {sticky: true, direction: "auto", className: "ba-tip"});
+    layer.on("tooltipopen", function () {
+      const h = hideouts[id];
+      if (h && h.v && texts[h.v] === undefined) {
+        loadTexts(h.v, function () {
+          if (layer.isTooltipOpen()) { layer.setTooltipContent(tooltip(feature, hideouts[id])); }
+        });
+      }
+    });
+  }
+
+  function labelMarker(feature, latlng) {
+    return L.marker(latlng, {
+      icon: L.divIcon({className: "ba-name", html: "<span>" + esc(feature.properties.name) +
+                       "</span>", iconSize: null}),
+      interactive: false, keyboard: false,
+    });
   }
 
   const SCHOOL_STYLE = {
@@ -104,13 +139,26 @@
     });
   }
 
-  // Escape goes one level up, like the "Zurück" button (not while typing in a field).
+  // Keyboard (not while typing in a field): Escape leaves presentation mode or goes one level
+  // up like "Zurück"; the arrow keys step through the years (outside the map, which pans).
+  function clickIf(id) {
+    const el = document.getElementById(id);
+    if (el && !el.disabled) { el.click(); return true; }
+    return false;
+  }
   document.addEventListener("keydown", function (ev) {
-    if (ev.key !== "Escape" || ev.defaultPrevented) { return; }
-    const tag = (ev.target && ev.target.tagName) || "";
+    if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+    const t = ev.target || {};
+    const tag = t.tagName || "";
     if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
-    const back = document.getElementById("zurueck");
-    if (back && !back.disabled) { back.click(); }
+    if (ev.key === "Escape") {
+      const app = document.getElementById("app");
+      if (app && app.classList.contains("ba-present")) { clickIf("praesentation-ende"); }
+      else { clickIf("zurueck"); }
+    } else if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") &&
+               !(t.closest && t.closest(".leaflet-container, [role=listbox]"))) {
+      if (clickIf(ev.key === "ArrowLeft" ? "jahr-zurueck" : "jahr-vor")) { ev.preventDefault(); }
+    }
   });
 
   // Clientside callback: put the canonical query in the address bar without a history entry.
@@ -128,6 +176,6 @@
 
   window.bildungsatlas = {
     style: style, bindTooltip: bindTooltip, schoolMarker: schoolMarker,
-    bindSchoolTooltip: bindSchoolTooltip, schoolStyle: schoolStyle, escapeHtml: esc, maps: maps,
+    bindSchoolTooltip: bindSchoolTooltip, schoolStyle: schoolStyle, labelMarker: labelMarker, escapeHtml: esc, maps: maps,
   };
 })();

@@ -1,9 +1,10 @@
 """Navigation: the URL is the single source of the view.
 
-One callback takes every navigation input (address bar, controls, map click, Zurück,
-breadcrumb), computes the next `ViewState` with the pure transitions of `geodata.state`, writes
-the canonical URL and renders. Only what changed is sent: geometry travels by URL and only when
-the set of areas changes; an indicator or year switch sends the ``hideout`` and the legend.
+One callback takes every input that changes the view (address bar, controls, map click,
+Zurück, breadcrumb), computes the next `ViewState` with the pure transitions of
+`geodata.state`, writes the canonical URL and renders. Only what changed is sent: geometry
+travels by URL and only when the set of areas changes; an indicator, year or classification
+switch sends the ``hideout`` (about one byte per area) and the legend.
 """
 
 from __future__ import annotations
@@ -14,44 +15,75 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from geodata.mapoptions import parse_options
 from geodata.repository import ROOT, Repository
-from geodata.state import ViewState, drill, fit_year, goto, parse_query, to_query, up
+from geodata.state import (
+    ViewState,
+    drill,
+    fit_level,
+    fit_year,
+    goto,
+    parse_query,
+    to_query,
+    up,
+    view_areas,
+)
 from layers import ids
-from layers.choropleth import geometry_url, schools_layer
+from layers.choropleth import geometry_url, labels_layer, schools_layer
+from layers.controls import OPTION_CONTROLS, control_values, level_options, params_from_controls
 from layers.panel import area_panel, empty_panel
 from layers.shell import area_options, breadcrumb_items
 from layers.view import map_view, viewport
 
 
+def _step_year(state: ViewState, repo: Repository, step: int) -> ViewState:
+    years = repo.years_for(state.indikator, view_areas(state, repo))
+    if state.jahr not in years:
+        return state
+    pos = years.index(state.jahr) + step
+    return replace(state, jahr=years[pos]) if 0 <= pos < len(years) else state
+
+
 def _next_state(
-    repo: Repository, search: str | None, trigger: Any, inputs: dict[str, Any]
+    repo: Repository, search: str | None, trigger: Any, inp: dict[str, Any]
 ) -> tuple[ViewState, list[str]]:
     """The state after the triggering input, with German notices."""
     state, notes = parse_query(search, repo)
     if trigger in (None, ids.URL):
         return state, notes
-    if trigger == ids.INDICATOR and inputs["indicator"] in repo.indicators:
-        state = replace(state, indikator=inputs["indicator"])
-    elif trigger == ids.YEAR and isinstance(inputs["year"], int):
-        state = replace(state, jahr=inputs["year"])
+    notes = []
+    if trigger == ids.INDICATOR and inp["indicator"] in repo.indicators:
+        state = replace(state, indikator=inp["indicator"])
+    elif trigger == ids.YEAR and isinstance(inp["year"], int):
+        state = replace(state, jahr=inp["year"])
+    elif trigger in (ids.YEAR_PREV, ids.YEAR_NEXT):
+        state = _step_year(state, repo, -1 if trigger == ids.YEAR_PREV else 1)
     elif trigger == ids.SCHOOLS_TOGGLE:
-        state = replace(state, schulen="an" in (inputs["schools"] or []))
+        state = replace(state, schulen="an" in (inp["schools"] or []))
     elif trigger == ids.CHOROPLETH:
-        clicked = ((inputs["click"] or {}).get("properties") or {}).get("id")
+        clicked = ((inp["click"] or {}).get("properties") or {}).get("id")
         if clicked:
             state = drill(state, str(clicked), repo)
-    elif trigger == ids.AREA_PICK and inputs["picked"]:
-        state = drill(state, str(inputs["picked"]), repo)
+    elif trigger == ids.AREA_PICK and inp["picked"]:
+        state = drill(state, str(inp["picked"]), repo)
     elif trigger == ids.BACK:
         state = up(state, repo)
+    elif trigger == ids.LEVEL:
+        state, notes = fit_level(replace(state, ebene=inp["level"] or None), repo)
+    elif trigger in (*OPTION_CONTROLS, ids.PRESENT, ids.PRESENT_EXIT):
+        present = state.karte.praesentation
+        if trigger in (ids.PRESENT, ids.PRESENT_EXIT):
+            present = trigger == ids.PRESENT
+        state = replace(state, karte=parse_options(
+            params_from_controls(inp["controls"], present), notes))
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
         state = goto(state, str(trigger.get("area", ROOT)), repo)
-    return fit_year(state, repo)
+    state, more = fit_year(state, repo)
+    return state, notes + more
 
 
 def register(app: Dash, repo: Repository) -> None:
     """Register the navigation callback."""
-
     # Normalising the address must not add a history entry (dcc.Location always pushes),
     # else the browser's Back button would land on the raw address and bounce forward again.
     app.clientside_callback(
@@ -60,88 +92,121 @@ def register(app: Dash, repo: Repository) -> None:
         Input(ids.URL_REPLACE, "data"),
         prevent_initial_call=True,
     )
+    controls_out = {c: Output(c, "value") for c in OPTION_CONTROLS}
+    controls_in = {c: Input(c, "value") for c in OPTION_CONTROLS}
 
     @app.callback(
-        Output(ids.URL, "search"),
-        Output(ids.URL_REPLACE, "data"),
-        Output(ids.INDICATOR, "value"),
-        Output(ids.YEAR, "value"),
-        Output(ids.YEAR, "options"),
-        Output(ids.SCHOOLS_TOGGLE, "value"),
-        Output(ids.CHOROPLETH, "url"),
-        Output(ids.CHOROPLETH, "hideout"),
-        Output(ids.MAP, "viewport"),
-        Output(ids.LEGEND, "children"),
-        Output(ids.BREADCRUMB, "children"),
-        Output(ids.BACK, "disabled"),
-        Output(ids.NOTICE, "children"),
-        Output(ids.PANEL, "children"),
-        Output(ids.PANEL_KEY, "data"),
-        Output(ids.SCHOOLS, "children"),
-        Output(ids.VIEW_TITLE, "children"),
-        Output(ids.AREA_PICK, "options"),
-        Output(ids.AREA_PICK, "value"),
-        Output(ids.RENDERED, "data"),
-        Input(ids.URL, "search"),
-        Input(ids.INDICATOR, "value"),
-        Input(ids.YEAR, "value"),
-        Input(ids.SCHOOLS_TOGGLE, "value"),
-        Input(ids.CHOROPLETH, "n_clicks"),
-        Input(ids.BACK, "n_clicks"),
-        Input(ids.AREA_PICK, "value"),
-        Input({"type": ids.CRUMB_TYPE, "area": ALL}, "n_clicks"),
-        State(ids.CHOROPLETH, "clickData"),
-        State(ids.CHOROPLETH, "url"),
-        State(ids.PANEL_KEY, "data"),
-        State(ids.RENDERED, "data"),
+        output={
+            "search": Output(ids.URL, "search"),
+            "replace": Output(ids.URL_REPLACE, "data"),
+            "rendered": Output(ids.RENDERED, "data"),
+            "indicator": Output(ids.INDICATOR, "value"),
+            "year": Output(ids.YEAR, "value"),
+            "year_options": Output(ids.YEAR, "options"),
+            "compare_options": Output(ids.COMPARE, "options"),
+            "schools_toggle": Output(ids.SCHOOLS_TOGGLE, "value"),
+            "level": Output(ids.LEVEL, "value"),
+            "level_options": Output(ids.LEVEL, "options"),
+            "controls": controls_out,
+            "geo": Output(ids.CHOROPLETH, "url"),
+            "hideout": Output(ids.CHOROPLETH, "hideout"),
+            "viewport": Output(ids.MAP, "viewport"),
+            "legend": Output(ids.LEGEND, "children"),
+            "crumbs": Output(ids.BREADCRUMB, "children"),
+            "back_disabled": Output(ids.BACK, "disabled"),
+            "notice": Output(ids.NOTICE, "children"),
+            "panel": Output(ids.PANEL, "children"),
+            "panel_key": Output(ids.PANEL_KEY, "data"),
+            "schools": Output(ids.SCHOOLS, "children"),
+            "labels": Output(ids.LABELS, "children"),
+            "title": Output(ids.VIEW_TITLE, "children"),
+            "pick_options": Output(ids.AREA_PICK, "options"),
+            "pick": Output(ids.AREA_PICK, "value"),
+            "app_class": Output(ids.APP, "className"),
+        },
+        inputs={
+            "search": Input(ids.URL, "search"),
+            "indicator": Input(ids.INDICATOR, "value"),
+            "year": Input(ids.YEAR, "value"),
+            "schools": Input(ids.SCHOOLS_TOGGLE, "value"),
+            "map_clicks": Input(ids.CHOROPLETH, "n_clicks"),
+            "back": Input(ids.BACK, "n_clicks"),
+            "picked": Input(ids.AREA_PICK, "value"),
+            "level": Input(ids.LEVEL, "value"),
+            "controls": controls_in,
+            "present": Input(ids.PRESENT, "n_clicks"),
+            "present_exit": Input(ids.PRESENT_EXIT, "n_clicks"),
+            "year_prev": Input(ids.YEAR_PREV, "n_clicks"),
+            "year_next": Input(ids.YEAR_NEXT, "n_clicks"),
+            "crumbs": Input({"type": ids.CRUMB_TYPE, "area": ALL}, "n_clicks"),
+        },
+        state={
+            "click": State(ids.CHOROPLETH, "clickData"),
+            "shown_url": State(ids.CHOROPLETH, "url"),
+            "panel_key": State(ids.PANEL_KEY, "data"),
+            "rendered": State(ids.RENDERED, "data"),
+            "labels_on": State(ids.LABELS, "children"),
+        },
     )
-    def update_view(search, indicator, year, schools, _map_clicks, _back, picked, _crumbs,
-                    click, shown_url, panel_key, rendered):
+    def update_view(**inp: Any) -> dict[str, Any]:
         trigger = ctx.triggered_id
-        if trigger == ids.URL and search == rendered:
-            raise PreventUpdate  # the address caught up with the view on screen
+        search = inp["search"]
         if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
             raise PreventUpdate  # new breadcrumb buttons appearing, not a click
-        if trigger == ids.AREA_PICK and not picked:
+        if trigger == ids.AREA_PICK and not inp["picked"]:
             raise PreventUpdate  # the picker being reset
-        inputs = {"indicator": indicator, "year": year, "schools": schools, "click": click,
-                  "picked": picked}
-        state, notes = _next_state(repo, search, trigger, inputs)
+        if trigger == ids.URL and search == inp["rendered"]:
+            raise PreventUpdate  # the address caught up with the view on screen
+        state, notes = _next_state(repo, search, trigger, inp)
 
         query = to_query(state)
-        new_geo = geometry_url(state.gebiet)
-        geo_changed = new_geo != shown_url
-        first = trigger is None or panel_key is None  # first render of this page
+        new_geo = geometry_url(state.gebiet, state.ebene)
+        geo_changed = new_geo != inp["shown_url"]
+        first = trigger is None or inp["panel_key"] is None  # first render of this page
+        from_address = trigger in (None, ids.URL)  # the address itself: replace, don't push
+        restore = first or from_address  # controls must show what the address says
+        url_changed = query != (search or "")
         mv = map_view(repo, state)
         key = f"{state.auswahl}|{state.jahr}"
         panel: Any = no_update
-        if key != panel_key:
+        if key != inp["panel_key"]:
             panel = area_panel(repo, state.auswahl, state.jahr) if state.auswahl else empty_panel()
-        schools_children: Any = no_update
-        if geo_changed or first or trigger in (ids.SCHOOLS_TOGGLE, ids.URL):
+        schools: Any = no_update
+        if geo_changed or restore or trigger == ids.SCHOOLS_TOGGLE:
             show = state.schulen and state.gebiet != ROOT
-            schools_children = [schools_layer(state.gebiet)] if show else []
-        url_changed = query != (search or "")
-        from_address = trigger in (None, ids.URL)  # the address itself: replace, don't push
-        return (
-            query if url_changed and not from_address else no_update,
-            query if url_changed and from_address else no_update,
-            state.indikator,
-            state.jahr,
-            mv.year_options,
-            ["an"] if state.schulen else [],
-            new_geo if geo_changed else no_update,
-            mv.hideout,
-            viewport(repo, state.gebiet, animate=not first) if geo_changed or first else no_update,
-            mv.legend,
-            breadcrumb_items(repo, state) if geo_changed or first else no_update,
-            state.gebiet == ROOT,
-            [html.P(n) for n in notes],
-            panel,
-            key,
-            schools_children,
-            mv.title,
-            area_options(repo, state) if geo_changed or first else no_update,
-            None if trigger == ids.AREA_PICK else no_update,
-            query,
-        )
+            schools = [schools_layer(state.gebiet)] if show else []
+        labels: Any = no_update
+        if geo_changed or restore or trigger == ids.NAMES:
+            labels = [labels_layer(state.gebiet, state.ebene)] if state.karte.namen else []
+        nu = no_update
+        return {
+            "search": query if url_changed and not from_address else nu,
+            "replace": query if url_changed and from_address else nu,
+            "rendered": query,
+            "indicator": state.indikator,
+            "year": state.jahr,
+            "year_options": mv.year_options,
+            # Set with the value, else the dropdown drops a restored comparison year.
+            "compare_options": [o for o in mv.year_options if o["value"] != state.jahr],
+            "schools_toggle": ["an"] if state.schulen else [],
+            "level": state.ebene or "",
+            "level_options": level_options(repo, state) if geo_changed or restore else nu,
+            "controls": control_values(state.karte) if restore or trigger in (
+                ids.METHOD, ids.PALETTE) else {c: nu for c in OPTION_CONTROLS},
+            "geo": new_geo if geo_changed else nu,
+            "hideout": mv.hideout,
+            "viewport": viewport(repo, state.gebiet, animate=not first)
+            if geo_changed or first else nu,
+            "legend": mv.legend,
+            "crumbs": breadcrumb_items(repo, state) if geo_changed or first else nu,
+            "back_disabled": state.gebiet == ROOT and not state.ebene,
+            "notice": [html.P(n) for n in notes],
+            "panel": panel,
+            "panel_key": key,
+            "schools": schools,
+            "labels": labels,
+            "title": mv.title,
+            "pick_options": area_options(repo, state) if geo_changed or first else nu,
+            "pick": None if trigger == ids.AREA_PICK else nu,
+            "app_class": "ba-app ba-present" if state.karte.praesentation else "ba-app",
+        }

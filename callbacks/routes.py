@@ -15,7 +15,9 @@ from dash import Dash
 from flask import Response, request
 
 from geodata.errors import UnknownAreaError
+from geodata.mapdata import compute_map
 from geodata.repository import ROOT, Repository
+from geodata.state import parse_query
 
 CACHE_SECONDS = 3600
 
@@ -50,10 +52,44 @@ def register(app: Dash, repo: Repository) -> None:
 
     @server.route("/geo/gebiete/<path:parent>.json")
     def area_geometry(parent: str) -> Response:
+        level = request.args.get("ebene") or None
+        if level is not None and level not in {lvl.id for lvl in repo.settings.levels}:
+            return _json_error(f"Die Ebene „{level[:40]}“ gibt es nicht.", 404)
         try:
-            return send_json(repo.geojson(ROOT if parent == "_" else parent), cache=True)
+            return send_json(repo.geojson(ROOT if parent == "_" else parent, level), cache=True)
         except UnknownAreaError as err:
             return _json_error(str(err), 404)
+
+    @server.route("/geo/namen/<path:parent>.json")
+    def label_points(parent: str) -> Response:
+        level = request.args.get("ebene") or None
+        if level is not None and level not in {lvl.id for lvl in repo.settings.levels}:
+            return _json_error(f"Die Ebene „{level[:40]}“ gibt es nicht.", 404)
+        try:
+            return send_json(repo.labels_geojson(ROOT if parent == "_" else parent, level),
+                             cache=True)
+        except UnknownAreaError as err:
+            return _json_error(str(err), 404)
+
+    @server.route("/api/karte")
+    def api_map() -> Response:
+        """Values, states and classes of a view; the query is the app's own URL query."""
+        state, notes = parse_query(request.query_string.decode("utf-8", "replace"), repo)
+        md = compute_map(repo, state)
+        body = {
+            "ids": list(md.area_ids),
+            "texte": list(md.texts),
+            "zustaende": list(md.states),
+            "werte": list(md.values),
+            "klassen": [c for c in md.classification.classes],
+            "titel": md.title,
+            "einheit": md.unit,
+            "synthetisch": md.indicator.synthetic,
+            "hinweise": notes,
+        }
+        resp = send_json(orjson.dumps(body), cache=False)
+        resp.headers["Cache-Control"] = "public, max-age=300"  # same query, same answer
+        return resp
 
     @server.route("/geo/schulen/<path:area_id>.json")
     def school_points(area_id: str) -> Response:

@@ -129,6 +129,8 @@ class Settings:
     tile_url: str
     tile_attribution: str
     levels: tuple[Level, ...]
+    suppression_threshold: int = 3
+    min_population: float = 0.0
 
 
 def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
@@ -144,8 +146,10 @@ def load_settings(path: Path = DEFAULT_CONFIG) -> Settings:
             tile_url=raw.get("tile_url", ""),
             tile_attribution=raw.get("tile_attribution", ""),
             levels=levels,
+            suppression_threshold=int(raw.get("geheimhaltung", {}).get("schwelle", 3)),
+            min_population=float(raw.get("geheimhaltung", {}).get("mindest_einwohner", 0)),
         )
-    except (OSError, KeyError, TypeError, tomllib.TOMLDecodeError) as err:
+    except (OSError, KeyError, TypeError, ValueError, tomllib.TOMLDecodeError) as err:
         raise DataFileError(f"Die Konfiguration {path} ist nicht lesbar: {err}") from err
 
 
@@ -164,6 +168,7 @@ class Repository:
     sources: Mapping[str, Source]
     bounds: Mapping[str, tuple[float, float, float, float]]
     _display: Mapping[str, str] = field(repr=False)
+    _label_points: Mapping[str, tuple[float, float]] = field(repr=False)
     _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -237,6 +242,12 @@ class Repository:
             stack.extend(list(self.children_of(current))[::-1])
         return out
 
+    def areas_at_level(self, area_id: str, level_id: str) -> tuple[str, ...]:
+        """All areas of one level below ``area_id`` (``ROOT``: the whole atlas), in key order."""
+        return tuple(
+            sorted(a for a in self.descendants(area_id) if self.areas[a].level == level_id)
+        )
+
     def display_name(self, area_id: str) -> str:
         """Name for headings; the root is the overall region."""
         return self.settings.overall_name if area_id == ROOT else self.area(area_id).name
@@ -289,29 +300,47 @@ class Repository:
         return sorted(found, key=lambda inst: (inst.name.casefold(), inst.inst_id))
 
     # --- geometry ----------------------------------------------------------------------------
-    def geojson(self, parent_id: str) -> bytes:
-        """GeoJSON (EPSG:4326) of the children of ``parent_id``, serialised once and cached.
+    def geojson(self, parent_id: str, level: str | None = None) -> bytes:
+        """GeoJSON (EPSG:4326) of the areas in a view, serialised once and cached.
 
-        Feature properties are slim: ``id``, ``name`` and ``i`` (the feature's index, which the
-        browser uses to read its class from the ``hideout`` string).
+        The view is the children of ``parent_id``, or with ``level`` all its areas of that
+        level. Feature properties are slim: ``id``, ``name`` and ``i`` (the feature's index,
+        which the browser uses to read its class from the ``hideout`` string).
         """
         if parent_id != ROOT:
             self.area(parent_id)
-        cached = self._geojson_cache.get(parent_id)
+        key = f"{parent_id}|{level or ''}"
+        cached = self._geojson_cache.get(key)
         if cached is not None:
             return cached
+        ids = self.areas_at_level(parent_id, level) if level else self.children_of(parent_id)
         parts = [
             b'{"type":"Feature","properties":'
             + orjson.dumps({"id": aid, "name": self.areas[aid].name, "i": i})
             + b',"geometry":'
             + self._display[aid].encode()
             + b"}"
-            for i, aid in enumerate(self.children_of(parent_id))
+            for i, aid in enumerate(ids)
         ]
         body = b'{"type":"FeatureCollection","features":[' + b",".join(parts) + b"]}"
         with self._lock:
-            self._geojson_cache[parent_id] = body
+            self._geojson_cache[key] = body
         return body
+
+    def labels_geojson(self, parent_id: str, level: str | None = None) -> bytes:
+        """Label points (inside each area) with names, for the areas of a view."""
+        if parent_id != ROOT:
+            self.area(parent_id)
+        ids = self.areas_at_level(parent_id, level) if level else self.children_of(parent_id)
+        feats = [
+            {
+                "type": "Feature",
+                "properties": {"name": self.areas[a].name},
+                "geometry": {"type": "Point", "coordinates": list(self._label_points[a])},
+            }
+            for a in ids
+        ]
+        return orjson.dumps({"type": "FeatureCollection", "features": feats})
 
     def institutions_geojson(self, area_id: str) -> bytes:
         """GeoJSON points of the institutions with coordinates in or below ``area_id``."""
@@ -462,6 +491,7 @@ def load_repository(
         children.setdefault(area.parent_id, []).append(area.area_id)
 
     display: dict[str, str] = {}
+    label_points: dict[str, tuple[float, float]] = {}
     bounds: dict[str, tuple[float, float, float, float]] = {}
     geoms = display_geometries(
         areas_gdf.geometry.values,
@@ -469,13 +499,16 @@ def load_repository(
         {lvl.id: lvl.display_tolerance_m for lvl in settings.levels},
         {lvl.id: lvl.display_coverage for lvl in settings.levels},
     )
-    for aid, geom_json, bnds in zip(
+    points = shapely.get_coordinates(shapely.point_on_surface(geoms))
+    for aid, geom_json, bnds, pt in zip(
         areas_df["area_id"].astype(str),
         shapely.to_geojson(geoms),
         shapely.bounds(geoms),
+        points,
         strict=True,
     ):
         display[aid] = geom_json
+        label_points[aid] = (round(float(pt[0]), 5), round(float(pt[1]), 5))
         bounds[aid] = (float(bnds[1]), float(bnds[0]), float(bnds[3]), float(bnds[2]))
     allb = np.array(list(bounds.values()))
     bounds[ROOT] = (
@@ -528,4 +561,5 @@ def load_repository(
         sources=MappingProxyType(sources),
         bounds=MappingProxyType(bounds),
         _display=MappingProxyType(display),
+        _label_points=MappingProxyType(label_points),
     )

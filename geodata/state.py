@@ -1,8 +1,11 @@
 """The view state held in the address bar, and its transitions.
 
-A view is ``?gebiet=<area_id>&auswahl=<area_id>&indikator=<id>&jahr=<yyyy>[&schulen=an]``:
+A view is ``?gebiet=<area_id>&auswahl=<area_id>&indikator=<id>&jahr=<yyyy>[&schulen=an]``
+plus the cartographic options of `geodata.mapoptions`:
 
 - ``gebiet``: the area whose children the map shows (absent: the start view, the top level);
+- ``ebene``: instead of the children, all areas of this level below ``gebiet`` (e.g. all
+  1528 Gemeinden of the atlas: ``?ebene=gemeinde``);
 - ``auswahl``: the area whose panel is open (absent: none);
 - ``indikator``, ``jahr``: what colours the map;
 - ``schulen``: the school layer is shown.
@@ -18,9 +21,10 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
+from geodata.mapoptions import PARAMS, MapOptions, options_params, parse_options
 from geodata.repository import ROOT, Repository
 
-KNOWN_PARAMS = ("gebiet", "auswahl", "indikator", "jahr", "schulen")
+KNOWN_PARAMS = ("gebiet", "auswahl", "indikator", "jahr", "schulen", "ebene", *PARAMS)
 _MAX_SHOWN = 40
 
 
@@ -33,6 +37,8 @@ class ViewState:
     indikator: str
     jahr: int
     schulen: bool = False
+    ebene: str | None = None  # show all areas of this level below gebiet, not only children
+    karte: MapOptions = MapOptions()
 
 
 def _shown(value: str) -> str:
@@ -50,23 +56,52 @@ def default_state(repo: Repository) -> ViewState:
     return ViewState(ROOT, None, ind, years[-1])
 
 
-def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
-    """Move the year to one with data for the indicator in the current view, with a notice."""
-    avail = repo.years_for(state.indikator, repo.children_of(state.gebiet))
-    if not avail or state.jahr in avail:
-        return state, []
-    ind = repo.indicator(state.indikator)
-    earlier = [y for y in avail if y <= state.jahr]
-    year = earlier[-1] if earlier else avail[0]
-    note = (
-        f"Für „{ind.name}“ gibt es hier keine Werte für {state.jahr}; "
-        f"gezeigt wird {year} (vorhanden: {', '.join(map(str, avail))})."
+def view_areas(state: ViewState, repo: Repository) -> tuple[str, ...]:
+    """The areas on the map: the children of ``gebiet``, or all its areas of level ``ebene``."""
+    return repo.areas_at_level(state.gebiet, state.ebene) if state.ebene else (
+        repo.children_of(state.gebiet)
     )
-    return replace(state, jahr=year), [note]
+
+
+def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+    """Move the year (and comparison year) to years with data in the view, with notices."""
+    avail = repo.years_for(state.indikator, view_areas(state, repo))
+    notes: list[str] = []
+    ind = repo.indicator(state.indikator)
+    if avail and state.jahr not in avail:
+        earlier = [y for y in avail if y <= state.jahr]
+        year = earlier[-1] if earlier else avail[0]
+        notes.append(
+            f"Für „{ind.name}“ gibt es hier keine Werte für {state.jahr}; "
+            f"gezeigt wird {year} (vorhanden: {', '.join(map(str, avail))})."
+        )
+        state = replace(state, jahr=year)
+    comp = state.karte.vergleich
+    if comp is not None and (comp == state.jahr or comp not in avail):
+        why = "ist das gezeigte Jahr" if comp == state.jahr else "hat keine Werte"
+        notes.append(f"Das Vergleichsjahr {comp} {why}; gezeigt wird keine Veränderung.")
+        state = replace(state, karte=replace(state.karte, vergleich=None))
+    return state, notes
+
+
+def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+    """Drop an ``ebene`` that shows nothing more than the children, with a notice if invalid."""
+    if state.ebene is None:
+        return state, []
+    kids = repo.children_of(state.gebiet)
+    if kids and repo.area(kids[0]).level == state.ebene:
+        return replace(state, ebene=None), []
+    if not repo.areas_at_level(state.gebiet, state.ebene):
+        names = ", ".join(lvl.id for lvl in repo.settings.levels)
+        note = (f"Die Ebene „{_shown(state.ebene)}“ (Parameter ebene) gibt es unter diesem Gebiet "
+                f"nicht; gezeigt werden die Teilgebiete. Ebenen: {names}.")
+        return replace(state, ebene=None), [note]
+    return state, []
 
 
 def _set_gebiet(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     """Show ``area_id``: its children if it is (or collapses to) a view parent, else its parent's."""
+    state = replace(state, ebene=None)
     target = repo.view_target(area_id)
     if target is not None:
         return replace(state, gebiet=target)
@@ -119,8 +154,13 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
                 "es wird kein Gebietsprofil geöffnet."
             )
 
+    if first.get("ebene"):
+        state, more = fit_level(replace(state, ebene=first["ebene"]), repo)
+        notes.extend(more)
+    state = replace(state, karte=parse_options(first, notes))
+
     jahr = first.get("jahr")
-    avail = repo.years_for(state.indikator, repo.children_of(state.gebiet))
+    avail = repo.years_for(state.indikator, view_areas(state, repo))
     if jahr is not None and re.fullmatch(r"\d{4}", jahr):
         state = replace(state, jahr=int(jahr))
         state, more = fit_year(state, repo)
@@ -148,13 +188,16 @@ def to_query(state: ViewState) -> str:
     params: dict[str, str] = {}
     if state.gebiet != ROOT:
         params["gebiet"] = state.gebiet
+    if state.ebene:
+        params["ebene"] = state.ebene
     if state.auswahl:
         params["auswahl"] = state.auswahl
     params["indikator"] = state.indikator
     params["jahr"] = str(state.jahr)
     if state.schulen:
         params["schulen"] = "an"
-    return "?" + urlencode(params)
+    params.update(options_params(state.karte))
+    return "?" + urlencode(params, safe=";,")
 
 
 def drill(state: ViewState, clicked: str, repo: Repository) -> ViewState:
@@ -167,11 +210,13 @@ def drill(state: ViewState, clicked: str, repo: Repository) -> ViewState:
     target = repo.view_target(clicked)
     if target is None:
         return replace(state, auswahl=repo.collapse(clicked))
-    return replace(state, gebiet=target, auswahl=target)
+    return replace(state, gebiet=target, auswahl=target, ebene=None)
 
 
 def up(state: ViewState, repo: Repository) -> ViewState:
     """One level up (Zurück, Escape); the area we came from stays selected."""
+    if state.ebene:
+        return replace(state, ebene=None)  # from "all Gemeinden" back to their Kreise
     if state.gebiet == ROOT:
         return state
     return replace(state, gebiet=repo.view_parent_above(state.gebiet), auswahl=state.gebiet)
@@ -182,8 +227,8 @@ def goto(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     if area_id != ROOT and area_id not in repo.areas:
         return state
     if area_id == ROOT:
-        return replace(state, gebiet=ROOT)
-    return _set_gebiet(state, area_id, repo)
+        return replace(state, gebiet=ROOT, ebene=None)
+    return replace(_set_gebiet(state, area_id, repo), ebene=None)
 
 
 def breadcrumb(state: ViewState, repo: Repository) -> list[str]:

@@ -7,43 +7,47 @@ therefore sends only this small dict, never geometry.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TypedDict
 from urllib.parse import quote
 
 import dash_leaflet as dl
 from dash import html
 
-from geodata.classify import Classification
-from geodata.numfmt import format_value
-from geodata.repository import ROOT, Indicator, Repository
+from geodata.mapdata import MapData
+from geodata.repository import ROOT, Repository
 from layers import ids
-from layers.palette import class_colors
 
 NO_DATA_CHAR = "-"
 GEO_PREFIX = "/geo/gebiete/"
 SCHOOLS_PREFIX = "/geo/schulen/"
+LABELS_PREFIX = "/geo/namen/"
 
 
 class Hideout(TypedDict):
-    """What the JS style function reads.
+    """What the JS style function reads (about one byte per area).
 
-    k: one character per feature (class digit, or "-" for no data), in feature order;
-    t: tooltip text of the value per feature; c: colour per class; sel: outlined area id;
-    h: tooltip heading (indicator and year); s: 1 if the values are synthetic.
+    k: one character per feature, in feature order: the class digit, or a special state
+    ("-" keine Daten, "x" gesperrt, "n" nicht bewertet); c: colour per class; sel: outlined area
+    id; h: tooltip heading; s: 1 if the values are synthetic; v: URL of the tooltip texts
+    (fetched on the first hover, so the restyle payload stays small).
     """
 
     k: str
-    t: list[str]
     c: list[str]
     sel: str | None
     h: str
     s: int
+    v: str
 
 
-def geometry_url(parent_id: str) -> str:
-    """URL of the GeoJSON of the children of ``parent_id`` (the root is ``_``)."""
-    return GEO_PREFIX + (quote(parent_id) if parent_id != ROOT else "_") + ".json"
+STATE_CHARS = {"keine_daten": "-", "gesperrt": "x", "nicht_bewertet": "n"}
+
+
+def geometry_url(parent_id: str, level: str | None = None) -> str:
+    """URL of the GeoJSON of a view: the children of ``parent_id`` (the root is ``_``), or
+    with ``level`` all its areas of that level."""
+    url = GEO_PREFIX + (quote(parent_id) if parent_id != ROOT else "_") + ".json"
+    return url + (f"?ebene={quote(level)}" if level else "")
 
 
 def schools_url(area_id: str) -> str:
@@ -51,22 +55,19 @@ def schools_url(area_id: str) -> str:
     return SCHOOLS_PREFIX + quote(area_id) + ".json"
 
 
-def build_hideout(
-    values: Sequence[float | None],
-    cls: Classification,
-    ind: Indicator,
-    year: int,
-    selected: str | None,
-) -> Hideout:
-    """The restyle payload for one indicator and year over the features in view order."""
+def build_hideout(md: MapData, selected: str | None, values_url: str) -> Hideout:
+    """The restyle payload of a map (see `Hideout`)."""
+    chars = [
+        str(c) if st == "ok" and c is not None else STATE_CHARS.get(st, "-")
+        for c, st in zip(md.classification.classes, md.states, strict=True)
+    ]
     return {
-        "k": "".join(NO_DATA_CHAR if c is None else str(c) for c in cls.classes),
-        "t": [format_value(v, ind.decimals, ind.unit) if v is not None else "keine Daten"
-              for v in values],
-        "c": class_colors(cls.k, ind.direction),
+        "k": "".join(chars),
+        "c": list(md.colors),
         "sel": selected,
-        "h": f"{ind.name} {year}",
-        "s": int(ind.synthetic),
+        "h": md.title,
+        "s": int(md.indicator.synthetic),
+        "v": values_url,
     }
 
 
@@ -103,11 +104,12 @@ def choropleth_map(repo: Repository) -> dl.Map:
             # No URL yet: the first callback sets it from the address bar. (dash-leaflet
             # ignores prop changes while a load is in flight, so a start-view URL here would
             # race with a deep link's geometry.)
-            hideout={"k": "", "t": [], "c": [], "sel": None, "h": "", "s": 0},
+            hideout={"k": "", "c": [], "sel": None, "h": "", "s": 0, "v": ""},
             style={"variable": "bildungsatlas.style"},
             onEachFeature={"variable": "bildungsatlas.bindTooltip"},
             bubblingMouseEvents=False,
         ),
+        dl.LayerGroup(id=ids.LABELS),
         dl.LayerGroup(id=ids.SCHOOLS),
     ]
     return dl.Map(
@@ -122,6 +124,16 @@ def choropleth_map(repo: Repository) -> dl.Map:
         className="ba-map",
         attributionControl=False,  # our own line (layers.choropleth.attribution) names all sources
         style={"height": "100%", "width": "100%"},
+    )
+
+
+def labels_layer(parent_id: str, level: str | None) -> dl.GeoJSON:
+    """Area names at a point inside each area of the view."""
+    url = LABELS_PREFIX + (quote(parent_id) if parent_id != ROOT else "_") + ".json"
+    return dl.GeoJSON(
+        url=url + (f"?ebene={quote(level)}" if level else ""),
+        pointToLayer={"variable": "bildungsatlas.labelMarker"},
+        interactive=False,
     )
 
 

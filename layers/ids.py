@@ -27,3 +27,21 @@ CRUMB_TYPE = "krume"
 def crumb(area_id: str) -> dict[str, str]:
     """Pattern-matching id of one breadcrumb button (``""`` is the overview)."""
     return {"type": CRUMB_TYPE, "area": area_id}
+
+# Cartography controls ("Darstellung")
+APP = "app"
+LABELS = "namen-layer"
+LEVEL = "ebene"
+METHOD = "methode"
+CLASSES = "klassen"
+BREAKS = "grenzen"
+FIXED = "fest"
+PALETTE = "farben"
+REF_KIND = "referenz-art"
+REF_VALUE = "referenz-wert"
+COMPARE = "vergleich"
+NAMES = "namen"
+PRESENT = "praesentation"
+PRESENT_EXIT = "praesentation-ende"
+YEAR_PREV = "jahr-zurueck"
+YEAR_NEXT = "jahr-vor"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import html
 
-from geodata.classify import Classification
+from geodata.mapdata import MapData
 from geodata.numfmt import format_number
-from geodata.repository import Indicator, Repository
-from layers.palette import class_colors
+from geodata.repository import Indicator
+from geodata.suppression import LABEL
 
 SYNTHETIC_LABEL = "synthetische Beispielwerte"
 
@@ -31,30 +31,38 @@ def source_line(ind: Indicator) -> html.Div:
     return html.Div(f"Quelle: {ind.source}", className="ba-legend-source")
 
 
-def legend(repo: Repository, ind: Indicator, year: int, cls: Classification, area_label: str) -> list:
-    """Legend children for the current map."""
+def legend(md: MapData, labels: list[str], area_label: str) -> list:
+    """Legend children: classes, the three special states, method, reference, source."""
+    cls = md.classification
     # One element per row (the swatch is drawn by CSS from --c): the legend travels with every
     # indicator switch, and each Dash component costs about 100 bytes of JSON.
-    colors = class_colors(cls.k, ind.direction)
-    rows = []
-    for i in range(cls.k):
-        lo = format_number(cls.lower[i], ind.decimals)
-        hi = format_number(cls.upper[i], ind.decimals)
-        label = lo if lo == hi else f"{lo} – {hi}"
-        rows.append(html.Li(f"{label} ({cls.counts[i]})", style={"--c": colors[i]}))
-    if cls.n_missing:
-        rows.append(html.Li(f"keine Daten ({cls.n_missing})", className="ba-nodata"))
-    unit = f" in {ind.unit}" if ind.unit else ""
-    if cls.k:
-        method = f"{cls.method}, {cls.k} Klassen · dunkel = mehr Bedarf"
-        if ind.direction == "neutral":
-            method = f"{cls.method}, {cls.k} Klassen · dunkel = höher"
-    else:
-        method = "Für diese Auswahl liegen keine Werte vor."
+    rows = [
+        html.Li(f"{label} ({n})", style={"--c": color})
+        for label, n, color in zip(labels, cls.counts, md.colors, strict=True)
+    ]
+    for state, css in (("keine_daten", "ba-st-nodata"), ("gesperrt", "ba-st-suppressed"),
+                       ("nicht_bewertet", "ba-st-unrated")):
+        rows.append(html.Li(f"{LABEL[state]} ({md.states.count(state)})", className=css))
+    dative = {"Prozentpunkte": "Prozentpunkten"}  # "in Prozentpunkten"
+    unit = f" in {dative.get(md.unit, md.unit)}" if md.unit else ""
+    diverging = bool(md.reference)
+    need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
+    if md.indicator.direction == "neutral":
+        need = "rot/orange = höher" if diverging else "dunkel = höher"
+    notes = [md.method + (f" · {need}" if cls.k else "")]
+    if md.reference:
+        notes.append(md.reference)
+    hint = getattr(cls, "hint", "")
+    if hint:
+        notes.append(hint)
+    rule = md.rule
+    notes.append(f"· = weniger als {rule.threshold} Fälle (Geheimhaltung)"
+                 + (f"; nicht bewertet = unter {format_number(rule.min_population)} Einwohnern"
+                    if rule.min_population else ""))
     return [
-        html.Div(f"{ind.name}{unit}", className="ba-legend-title"),
-        html.Div(f"{area_label} · {year}", className="ba-legend-sub"),
+        html.Div(f"{md.title}{unit}", className="ba-legend-title"),
+        html.Div(area_label, className="ba-legend-sub"),
         html.Ul(rows, className="ba-legend-rows"),
-        html.Div(method, className="ba-legend-method"),
-        source_line(ind),
+        html.Div([html.Div(n) for n in notes], className="ba-legend-method"),
+        source_line(md.indicator),
     ]

@@ -6,8 +6,10 @@ from itertools import groupby
 
 from dash import html
 
+from geodata.mapdata import area_state
 from geodata.numfmt import format_number
 from geodata.repository import ROOT, Indicator, Institution, Repository
+from geodata.suppression import LABEL, SYMBOL
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
 
 POPULATION = "einwohner"
@@ -27,6 +29,9 @@ def _value_cell(repo: Repository, area_id: str, ind: Indicator, year: int | None
     val = None if year is None else repo.value(area_id, ind.id, year)
     if val is None:
         return html.Td("–", className="ba-num ba-missing", title="keine Daten")
+    state = area_state(repo, area_id, ind, year) if year is not None else "keine_daten"
+    if state != "ok":  # never the number of a suppressed or unrated value
+        return html.Td(SYMBOL[state], className="ba-num ba-missing", title=LABEL[state])
     if year == map_year:
         return html.Td(format_number(val.value, ind.decimals), className="ba-num")
     return html.Td(

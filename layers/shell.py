@@ -5,9 +5,10 @@ from __future__ import annotations
 from dash import dcc, html
 
 from geodata.repository import ROOT, Repository
-from geodata.state import ViewState, breadcrumb
+from geodata.state import ViewState, breadcrumb, view_areas
 from layers import ids
 from layers.choropleth import attribution, choropleth_map
+from layers.controls import options_panel
 from layers.panel import empty_panel
 
 # German texts of Dash's dropdown (its defaults are English).
@@ -31,7 +32,7 @@ def indicator_options(repo: Repository) -> list[dict[str, str]]:
 
 def area_options(repo: Repository, state: ViewState) -> list[dict[str, str]]:
     """The areas on the map, by name: the keyboard and screen-reader way to click one."""
-    kids = sorted(repo.children_of(state.gebiet), key=lambda a: repo.area(a).name.casefold())
+    kids = sorted(view_areas(state, repo), key=lambda a: repo.area(a).name.casefold())
     names = [repo.area(a).name for a in kids]
     # Same name twice (Stadtkreis and Landkreis Karlsruhe): say which is which.
     return [
@@ -106,11 +107,29 @@ def page(repo: Repository) -> html.Div:
                             ),
                             html.Div(
                                 [
+                                    html.Span("Ebene", className="ba-label", id="ebene-label"),
+                                    dcc.RadioItems(id=ids.LEVEL, options=[], value="",
+                                                   inline=True, className="ba-seg"),
+                                ],
+                                className="ba-control",
+                                role="group",
+                                **{"aria-labelledby": "ebene-label"},
+                            ),
+                            html.Div(
+                                [
                                     html.Span("Jahr", className="ba-label", id="jahr-label"),
-                                    dcc.RadioItems(id=ids.YEAR, options=[], inline=True,
-                                                   className="ba-years",
-                                                   inputClassName="ba-year-input",
-                                                   labelClassName="ba-year-label"),
+                                    html.Div([
+                                        html.Button("‹", id=ids.YEAR_PREV, n_clicks=0,
+                                                    className="ba-step",
+                                                    title="Voriges Jahr",
+                                                    **{"aria-label": "Voriges Jahr"}),
+                                        dcc.RadioItems(id=ids.YEAR, options=[], inline=True,
+                                                       className="ba-years ba-seg"),
+                                        html.Button("›", id=ids.YEAR_NEXT, n_clicks=0,
+                                                    className="ba-step",
+                                                    title="Nächstes Jahr",
+                                                    **{"aria-label": "Nächstes Jahr"}),
+                                    ], className="ba-year-row"),
                                 ],
                                 className="ba-control",
                                 role="group",
@@ -122,6 +141,7 @@ def page(repo: Repository) -> html.Div:
                                 value=[],
                                 className="ba-control ba-toggle",
                             ),
+                            options_panel(),
                         ],
                         className="ba-controls",
                     ),
@@ -132,7 +152,10 @@ def page(repo: Repository) -> html.Div:
                 [
                     html.Div(
                         [
-                            html.H2(id=ids.VIEW_TITLE, className="ba-sr-only"),
+                            # Visible only in presentation mode (large, on the map).
+                            html.H2(id=ids.VIEW_TITLE, className="ba-view-title"),
+                            html.Button("Präsentation beenden", id=ids.PRESENT_EXIT,
+                                        n_clicks=0, className="ba-present-exit"),
                             # An overlay, so that a notice never resizes the map.
                             html.Div(id=ids.NOTICE, className="ba-notice", role="status",
                                      **{"aria-live": "polite"}),
@@ -149,5 +172,6 @@ def page(repo: Repository) -> html.Div:
                 className="ba-main",
             ),
         ],
+        id=ids.APP,
         className="ba-app",
     )

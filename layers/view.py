@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geodata.classify import classify_quantiles
+from geodata.classify import class_labels as labels_for
+from geodata.mapdata import MapData, compute_map
 from geodata.repository import ROOT, Repository
-from geodata.state import ViewState
+from geodata.state import ViewState, to_query
 from layers.choropleth import Hideout, build_hideout
 from layers.legend import legend
 
 LEGEND_WIDTH_PX = 370  # legend width (assets/bildungsatlas.css) plus margins
+VALUES_URL = "/api/karte"
 
 
 @dataclass(frozen=True)
@@ -23,14 +25,17 @@ class MapView:
     title: str
 
 
-def view_label(repo: Repository, gebiet: str) -> str:
-    """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise"."""
-    kids = repo.children_of(gebiet)
-    if not kids:
-        return repo.display_name(gebiet)
-    level = repo.level(repo.area(kids[0]).level)
-    label = f"{len(kids)} {level.plural if len(kids) != 1 else level.name}"
-    return label if gebiet == ROOT else f"{label} in {repo.area(gebiet).name}"
+def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:
+    """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise", "1528 Gemeinden"."""
+    if state.ebene:
+        level = repo.level(state.ebene)
+    else:
+        kids = repo.children_of(state.gebiet)
+        if not kids:
+            return repo.display_name(state.gebiet)
+        level = repo.level(repo.area(kids[0]).level)
+    label = f"{n_areas} {level.plural if n_areas != 1 else level.name}"
+    return label if state.gebiet == ROOT else f"{label} in {repo.area(state.gebiet).name}"
 
 
 def viewport(repo: Repository, area_id: str, animate: bool) -> dict[str, object]:
@@ -45,18 +50,27 @@ def viewport(repo: Repository, area_id: str, animate: bool) -> dict[str, object]
     }
 
 
+def class_labels(md: MapData) -> list[str]:
+    """German range label per class; only short units (%, €) repeat, the title has the rest."""
+    return labels_for(md.classification, md.indicator.decimals,
+                      md.unit if len(md.unit) <= 3 else "")
+
+
 def map_view(repo: Repository, state: ViewState) -> MapView:
     """Classify the current indicator and year over the areas in view."""
-    kids = repo.children_of(state.gebiet)
-    ind = repo.indicator(state.indikator)
-    values = repo.values_for(kids, ind.id, state.jahr)
-    cls = classify_quantiles(values, k=5)
-    selected = repo.shown_ancestor(state.auswahl, state.gebiet) if state.auswahl else None
-    label = view_label(repo, state.gebiet)
-    years = repo.years_for(ind.id, kids) or repo.years_for(ind.id)
+    md = compute_map(repo, state)
+    selected = None
+    if state.auswahl:
+        shown = set(md.area_ids)
+        current: str = state.auswahl
+        while current != ROOT and current not in shown:
+            current = repo.area(current).parent_id
+        selected = current if current != ROOT else None
+    label = view_label(repo, state, len(md.area_ids))
+    years = repo.years_for(md.indicator.id, md.area_ids) or repo.years_for(md.indicator.id)
     return MapView(
-        hideout=build_hideout(values, cls, ind, state.jahr, selected),
-        legend=legend(repo, ind, state.jahr, cls, label),
+        hideout=build_hideout(md, selected, VALUES_URL + to_query(state)),
+        legend=legend(md, class_labels(md), label),
         year_options=[{"label": str(y), "value": y} for y in years],
-        title=f"Karte: {ind.name} {state.jahr} – {label}",
+        title=f"Karte: {md.title} – {label}",
     )

@@ -85,3 +85,31 @@ def test_leaf_as_gebiet_shows_its_parent_with_selection(repo):
     state, notes = parse_query(f"gebiet={RUESSELSHEIM}", repo)
     assert notes == []
     assert state.gebiet == GG and state.auswahl == RUESSELSHEIM
+
+
+def test_level_view_shows_all_gemeinden(repo):
+    from geodata.state import view_areas
+
+    state, notes = parse_query("ebene=gemeinde&indikator=einwohner", repo)
+    assert notes == [] and state.ebene == "gemeinde"
+    assert len(view_areas(state, repo)) == 1528
+    assert to_query(state) == "?ebene=gemeinde&indikator=einwohner&jahr=2023"
+    # Drilling from there into Frankfurt leaves the level view; Zurück leaves it too.
+    assert drill(state, FFM, repo).ebene is None
+    assert up(state, repo).ebene is None and up(state, repo).gebiet == ROOT
+
+
+def test_bad_level_and_redundant_level(repo):
+    state, notes = parse_query("ebene=planet", repo)
+    assert state.ebene is None and "„planet“ (Parameter ebene)" in notes[0]
+    state, notes = parse_query("ebene=kreis", repo)  # the children already are Kreise
+    assert state.ebene is None and notes == []
+
+
+def test_comparison_year_must_differ_and_exist(repo):
+    state, notes = parse_query("indikator=sgb2_quote_u15&jahr=2023&vergleich=2019", repo)
+    assert notes == [] and state.karte.vergleich == 2019
+    state, notes = parse_query("indikator=sgb2_quote_u15&jahr=2023&vergleich=2023", repo)
+    assert state.karte.vergleich is None and "ist das gezeigte Jahr" in notes[0]
+    state, notes = parse_query("indikator=sgb2_quote_u15&jahr=2023&vergleich=1990", repo)
+    assert state.karte.vergleich is None and "hat keine Werte" in notes[0]

@@ -1,0 +1,207 @@
+"""What a choropleth shows for one view: values, special states, classes and colours.
+
+Steps, for the areas in view (`geodata.state.view_areas`):
+
+1. **Values**: the indicator's value in the year; for a change map (``vergleich``) the
+   difference ``value(jahr) - value(vergleich)``, which for rates in % is in percentage points.
+2. **Special states** (`geodata.suppression`): no data; suppressed for confidentiality (counts,
+   and rates whose numerator, are below the threshold, default 3; suppression also applies to
+   either year of a change); not rated (fewer residents than the configured minimum). Only
+   areas in state "ok" are classified; the others keep their own symbol, never a class colour.
+3. **Classes** (`geodata.classify.classify`): the chosen method and class count over the "ok"
+   values, or with ``fest`` over the "ok" values of every year of the view, so that a colour
+   means the same in every year. With a diverging palette (and always for a change map) the
+   classes are equal intervals placed symmetrically around the reference value (the parent's
+   value, the overall value, a typed number, or 0 for a change), so that the neutral colour
+   sits at the reference.
+4. **Colours** (`geodata.palettes.class_colors`): dark or warm means "more need", by the
+   indicator's direction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from geodata.classify import Classification, classify
+from geodata.mapoptions import METHODS, REFERENCES
+from geodata.numfmt import format_value
+from geodata.palettes import class_colors
+from geodata.repository import ROOT, Indicator, Repository
+from geodata.state import ViewState, view_areas
+from geodata.suppression import LABEL, SYMBOL, SuppressionRule, states_for
+
+POPULATION = "einwohner"
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything the map, its legend and its tooltips need; no geometry."""
+
+    area_ids: tuple[str, ...]
+    values: tuple[float | None, ...]  # None unless the state is "ok"
+    states: tuple[str, ...]
+    texts: tuple[str, ...]  # tooltip text per area: formatted value or state label
+    classification: Classification
+    colors: tuple[str, ...]
+    indicator: Indicator
+    unit: str  # unit of the values shown (percentage points for a change of a rate)
+    title: str  # e.g. "SGB-II-Quote unter 15 Jahren 2023" or "… Veränderung 2019–2023"
+    method: str  # German description of the classification
+    reference: str  # German description of the diverging midpoint, "" if none
+    rule: SuppressionRule
+
+
+def suppression_rule(repo: Repository) -> SuppressionRule:
+    """The confidentiality and minimum-size rule from the configuration."""
+    return SuppressionRule(
+        threshold=repo.settings.suppression_threshold,
+        min_population=repo.settings.min_population,
+    )
+
+
+def _population(repo: Repository, area_id: str, year: int) -> float | None:
+    """Residents of the area in ``year`` or the nearest earlier year; None if unknown."""
+    years = [y for y in repo.years_for(POPULATION) if y <= year] or list(
+        repo.years_for(POPULATION)
+    )
+    for y in reversed(years):
+        val = repo.value(area_id, POPULATION, y)
+        if val is not None:
+            return val.value
+    return None
+
+
+def _year_states(
+    repo: Repository, ids: Sequence[str], ind: Indicator, year: int, parent: str | None,
+    rule: SuppressionRule,
+) -> tuple[list[str], list[float | None]]:
+    """States and raw values of the areas in one year (``parent`` for secondary suppression)."""
+    vals = [repo.value(a, ind.id, year) for a in ids]
+    par = repo.value(parent, ind.id, year) if parent is not None else None
+    states = states_for(
+        ind.kind,
+        [None if v is None else v.value for v in vals],
+        [None if v is None else v.numerator for v in vals],
+        [_population(repo, a, year) for a in ids],
+        rule,
+        parent_value=None if par is None else par.value,
+        parent_numerator=None if par is None else par.numerator,
+    )
+    return states, [None if v is None else v.value for v in vals]
+
+
+def area_state(repo: Repository, area_id: str, ind: Indicator, year: int) -> str:
+    """The special state of one area's value, judged among its siblings as on the map, so that
+    a value suppressed there (also secondarily) is suppressed in the profile too."""
+    rule = suppression_rule(repo)
+    if area_id == ROOT:
+        val = repo.value(ROOT, ind.id, year)
+        states, _ = _year_states(repo, [ROOT], ind, year, None, rule)
+        return states[0] if val is not None else "keine_daten"
+    parent = repo.area(area_id).parent_id
+    siblings = list(repo.children_of(parent))
+    states, _ = _year_states(repo, siblings, ind, year, parent, rule)
+    return states[siblings.index(area_id)]
+
+
+def _worse(a: str, b: str) -> str:
+    """Combined state of a change: any missing, suppressed or unrated year wins."""
+    for state in ("keine_daten", "gesperrt", "nicht_bewertet"):
+        if state in (a, b):
+            return state
+    return "ok"
+
+
+def reference_value(repo: Repository, state: ViewState, ind: Indicator) -> float | None:
+    """The midpoint of a diverging palette (0 for a change map)."""
+    if state.karte.vergleich is not None:
+        return 0.0
+    ref = state.karte.referenz
+    if ref in (None, "gesamt"):
+        val = repo.value(ROOT, ind.id, state.jahr)
+    elif ref == "eltern":
+        val = repo.value(state.gebiet, ind.id, state.jahr)
+    else:
+        return float(ref)
+    return None if val is None else val.value
+
+
+def _symmetric_breaks(values: Sequence[float], ref: float, k: int) -> tuple[list[float], float]:
+    """k-1 equal-interval breaks placed symmetrically around ``ref``, and the half-width of
+    the whole range (the largest distance of a value from ``ref``)."""
+    spread = max((abs(v - ref) for v in values), default=0.0) or 1.0
+    width = 2 * spread / k
+    return [ref + (j - k / 2) * width for j in range(1, k)], spread
+
+
+def compute_map(repo: Repository, state: ViewState) -> MapData:
+    """Values, states, classes and colours of the view (see module docstring)."""
+    ids = view_areas(state, repo)
+    ind = repo.indicator(state.indikator)
+    opt = state.karte
+    rule = suppression_rule(repo)
+    states, raw = _year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+    unit = ind.unit
+    title = f"{ind.name} {state.jahr}"
+    if opt.vergleich is not None:
+        old_states, old = _year_states(repo, ids, ind, opt.vergleich, state.gebiet, rule)
+        states = [_worse(a, b) for a, b in zip(states, old_states, strict=True)]
+        raw = [None if a is None or b is None else a - b for a, b in zip(raw, old, strict=True)]
+        unit = "Prozentpunkte" if ind.unit == "%" else ind.unit
+        title = f"{ind.name}: Veränderung {opt.vergleich}–{state.jahr}"
+    values = [v if s == "ok" else None for v, s in zip(raw, states, strict=True)]
+
+    pooled = None
+    if opt.fest and opt.vergleich is None:
+        pooled = []
+        for year in repo.years_for(ind.id, ids):
+            st, vs = _year_states(repo, ids, ind, year, state.gebiet, rule)
+            pooled += [v for v, s in zip(vs, st, strict=True) if s == "ok" and v is not None]
+
+    reference = ""
+    if opt.diverging:
+        ref = reference_value(repo, state, ind)
+        basis = [v for v in (pooled or values) if v is not None]
+        if ref is None or math.isnan(ref):
+            ref = sum(basis) / len(basis) if basis else 0.0
+            ref_name = "Mittelwert der Gebiete"
+        elif opt.vergleich is not None:
+            ref_name = "keine Veränderung"
+        else:
+            ref_name = REFERENCES.get(opt.referenz or "", "eingegebener Wert")
+        reference = f"Mitte: {ref_name} ({format_value(ref, ind.decimals, unit)})"
+        breaks, spread = _symmetric_breaks(basis, ref, opt.klassen)
+        # The outer class bounds are the symmetric extent, so the legend reads symmetric too.
+        cls = classify(values, "manual", manual_breaks=breaks,
+                       pooled=[*basis, ref - spread, ref + spread])
+        method = f"Gleiche Intervalle um die Mitte, {cls.k} Klassen"
+    else:
+        manual = opt.grenzen if opt.methode == "manuell" else None
+        cls = classify(values, opt.method_id, opt.klassen, manual_breaks=manual, pooled=pooled)
+        method = f"{METHODS[opt.methode][1]}, {cls.k} Klassen"
+        if pooled is not None:
+            method += ", feste Klassen über alle Jahre"
+
+    texts = []
+    for v, s in zip(raw, states, strict=True):
+        if s == "ok" and v is not None:
+            sign = "+" if opt.vergleich is not None and v > 0 else ""
+            texts.append(sign + format_value(v, ind.decimals, unit))
+        else:
+            texts.append(f"{SYMBOL[s]} {LABEL[s]}")
+    return MapData(
+        area_ids=tuple(ids),
+        values=tuple(values),
+        states=tuple(states),
+        texts=tuple(texts),
+        classification=cls,
+        colors=tuple(class_colors(opt.farben, cls.k, ind.direction)),
+        indicator=ind,
+        unit=unit,
+        title=title,
+        method=method,
+        reference=reference,
+        rule=rule,
+    )

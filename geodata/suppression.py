@@ -1,0 +1,106 @@
+"""Statistical confidentiality and minimum size: the special states of a map value.
+
+States
+------
+``ok``
+    A normal value, classified and coloured.
+``keine_daten``
+    No value.
+``gesperrt`` (suppressed)
+    Confidentiality, as in official statistics: a count of 1 or 2 (below ``threshold``,
+    default 3), and a rate or mean whose numerator is below the threshold, is not published.
+    Zero is published (it reveals no person) unless ``suppress_zero`` is set. Shown as "·",
+    never drawn, listed or exported as a number.
+``nicht_bewertet`` (not rated)
+    The area has fewer residents than ``min_population``: its value is too unstable to
+    classify. An unknown population is not "too small".
+
+Precedence: ``keine_daten``, then ``gesperrt`` (confidentiality always wins, also for tiny
+areas), then ``nicht_bewertet``.
+
+Secondary suppression: if exactly one child of a published parent is suppressed, it could be
+recomputed as parent minus the published siblings; so the smallest other published child
+with a non-zero count (for rates: numerator) is suppressed too. This is the common simple rule
+("at least two suppressed cells per group"), not a full cell-suppression optimisation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+STATES = ("ok", "keine_daten", "gesperrt", "nicht_bewertet")
+SYMBOL = {"keine_daten": "–", "gesperrt": "·", "nicht_bewertet": "n. b."}
+LABEL = {
+    "keine_daten": "keine Daten",
+    "gesperrt": "gesperrt (Geheimhaltung)",
+    "nicht_bewertet": "nicht bewertet (zu wenige Einwohner)",
+}
+
+
+@dataclass(frozen=True)
+class SuppressionRule:
+    """Thresholds of confidentiality and minimum size (see module docstring)."""
+
+    threshold: int = 3
+    min_population: float = 0.0
+    suppress_zero: bool = False
+    secondary: bool = True
+
+
+def _small(count: float | None, rule: SuppressionRule) -> bool:
+    if count is None:
+        return False
+    return count < rule.threshold and (count > 0 or rule.suppress_zero)
+
+
+def primary_state(
+    kind: str,
+    value: float | None,
+    numerator: float | None,
+    population: float | None,
+    rule: SuppressionRule,
+) -> str:
+    """The state of one value on its own (no secondary suppression)."""
+    if value is None:
+        return "keine_daten"
+    count = value if kind == "count" else numerator
+    if _small(count, rule):
+        return "gesperrt"
+    if rule.min_population > 0 and population is not None and population < rule.min_population:
+        return "nicht_bewertet"
+    return "ok"
+
+
+def states_for(
+    kind: str,
+    values: Sequence[float | None],
+    numerators: Sequence[float | None],
+    populations: Sequence[float | None],
+    rule: SuppressionRule,
+    parent_value: float | None = None,
+    parent_numerator: float | None = None,
+) -> list[str]:
+    """States for the children of one parent, in input order, including secondary suppression."""
+    states = [
+        primary_state(kind, v, n, p, rule)
+        for v, n, p in zip(values, numerators, populations, strict=True)
+    ]
+    parent_count = parent_value if kind == "count" else parent_numerator
+    if not rule.secondary or parent_count is None or _small(parent_count, rule):
+        return states
+    if states.count("gesperrt") != 1:
+        return states
+    counts = values if kind == "count" else numerators
+    candidates = [
+        (c, i) for i, (c, s) in enumerate(zip(counts, states, strict=True))
+        if s in ("ok", "nicht_bewertet") and c is not None and c > 0
+    ]
+    if candidates:
+        states[min(candidates)[1]] = "gesperrt"
+    return states
+
+
+def display_value(state: str, text: str) -> str:
+    """The text to show: the formatted value for "ok", else the state's symbol."""
+    return text if state == "ok" else SYMBOL[state]

@@ -1,0 +1,45 @@
+"""A view's map data: suppressed values never leave the server as numbers."""
+
+from geodata.mapdata import compute_map
+from geodata.state import parse_query
+from layers.view import map_view
+
+FFM_LEAVERS = "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023"
+
+
+def test_suppressed_areas_have_no_value_class_or_number(repo):
+    state, _ = parse_query(FFM_LEAVERS, repo)
+    md = compute_map(repo, state)
+    suppressed = [i for i, s in enumerate(md.states) if s == "gesperrt"]
+    assert suppressed  # small numerators exist in the demo data
+    for i in suppressed:
+        assert md.values[i] is None and md.classification.classes[i] is None
+        assert md.texts[i] == "· gesperrt (Geheimhaltung)"
+    # Primary suppression matches the raw numerators worked out from the repository.
+    for i, aid in enumerate(md.area_ids):
+        num = repo.value(aid, "abgaenger_ohne_abschluss", 2023).value
+        if 0 < num < 3:
+            assert md.states[i] == "gesperrt", aid
+    hideout = map_view(repo, state).hideout
+    assert [hideout["k"][i] for i in suppressed] == ["x"] * len(suppressed)
+
+
+def test_tooltip_api_sends_symbols_not_numbers(client, repo):
+    data = client.get("/api/karte?" + FFM_LEAVERS).get_json()
+    for text, st, val in zip(data["texte"], data["zustaende"], data["werte"], strict=True):
+        if st == "gesperrt":
+            assert text.startswith("·") and val is None
+
+
+def test_change_map_is_difference_in_percentage_points(repo):
+    state, _ = parse_query("gebiet=06433&indikator=betreuungsquote_u3&jahr=2023"
+                           "&vergleich=2019", repo)
+    md = compute_map(repo, state)
+    assert md.unit == "Prozentpunkte" and md.reference.startswith("Mitte: keine Veränderung")
+    for i, aid in enumerate(md.area_ids):
+        if md.states[i] == "ok":
+            expected = (repo.value(aid, "betreuungsquote_u3", 2023).value
+                        - repo.value(aid, "betreuungsquote_u3", 2019).value)
+            assert md.values[i] == expected
+    cls = md.classification  # symmetric around 0
+    assert cls.lower[0] == -cls.upper[-1]
