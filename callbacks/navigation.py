@@ -15,7 +15,8 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from geodata.mapoptions import parse_options
+from geodata.mapdata import suggest_manual_breaks
+from geodata.mapoptions import breaks_param, parse_options
 from geodata.repository import ROOT, Repository
 from geodata.state import (
     ViewState,
@@ -74,8 +75,11 @@ def _next_state(
         present = state.karte.praesentation
         if trigger in (ids.PRESENT, ids.PRESENT_EXIT):
             present = trigger == ids.PRESENT
-        state = replace(state, karte=parse_options(
-            params_from_controls(inp["controls"], present), notes))
+        params = params_from_controls(inp["controls"], present)
+        if params.get("methode") == "manuell" and not params.get("grenzen"):
+            # Start from the boundaries on screen instead of refusing an empty field.
+            params["grenzen"] = breaks_param(suggest_manual_breaks(repo, state))
+        state = replace(state, karte=parse_options(params, notes))
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
         state = goto(state, str(trigger.get("area", ROOT)), repo)
     state, more = fit_year(state, repo)

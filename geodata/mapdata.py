@@ -205,3 +205,11 @@ def compute_map(repo: Repository, state: ViewState) -> MapData:
         reference=reference,
         rule=rule,
     )
+
+
+def suggest_manual_breaks(repo: Repository, state: ViewState) -> tuple[float, ...]:
+    """The current map's inner class boundaries, rounded to the indicator's decimals: the
+    starting point when a user switches to manual breaks."""
+    md = compute_map(repo, state)
+    rounded = sorted({round(b, md.indicator.decimals) for b in md.classification.breaks})
+    return tuple(rounded)

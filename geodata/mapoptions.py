@@ -170,6 +170,16 @@ def parse_options(params: dict[str, str], notes: list[str]) -> MapOptions:
     return opt
 
 
+def number_param(value: float) -> str:
+    """A number for the URL in German notation without thousands dots ("1234,5", "10")."""
+    return format_number(value, 6).rstrip("0").rstrip(",").replace(".", "")
+
+
+def breaks_param(breaks: tuple[float, ...] | list[float]) -> str:
+    """Manual breaks as the ``grenzen`` parameter ("10;20,5;30")."""
+    return ";".join(number_param(b) for b in breaks)
+
+
 def options_params(opt: MapOptions) -> dict[str, str]:
     """The URL parameters that differ from the defaults, in a stable order."""
     out: dict[str, str] = {}
@@ -179,16 +189,14 @@ def options_params(opt: MapOptions) -> dict[str, str]:
     if opt.klassen != default.klassen and opt.methode != "manuell":
         out["klassen"] = str(opt.klassen)
     if opt.methode == "manuell":
-        out["grenzen"] = ";".join(format_number(b, 6).rstrip("0").rstrip(",").replace(".", "")
-                                  for b in opt.grenzen)
+        out["grenzen"] = breaks_param(opt.grenzen)
     if opt.fest:
         out["fest"] = "an"
     if opt.farben != default.farben:
         out["farben"] = opt.farben
     if opt.referenz is not None and opt.diverging and opt.referenz != "gesamt":
         out["referenz"] = (opt.referenz if opt.referenz in REFERENCES
-                           else format_number(float(opt.referenz), 6).rstrip("0").rstrip(",")
-                           .replace(".", ""))
+                           else number_param(float(opt.referenz)))
     if opt.vergleich is not None:
         out["vergleich"] = str(opt.vergleich)
     if opt.namen:

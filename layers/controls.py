@@ -12,8 +12,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from geodata.mapoptions import METHODS, MapOptions
-from geodata.numfmt import format_number
+from geodata.mapoptions import METHODS, MapOptions, breaks_param, number_param
 from geodata.palettes import PALETTES
 from geodata.repository import Repository
 from geodata.state import ViewState
@@ -91,13 +90,11 @@ def control_values(opt: MapOptions) -> dict[str, Any]:
     return {
         ids.METHOD: opt.methode,
         ids.CLASSES: opt.klassen,
-        ids.BREAKS: ";".join(format_number(b, 6).rstrip("0").rstrip(",").replace(".", "")
-                             for b in opt.grenzen),
+        ids.BREAKS: breaks_param(opt.grenzen),
         ids.FIXED: ["an"] if opt.fest else [],
         ids.PALETTE: opt.farben,
         ids.REF_KIND: "zahl" if numeric else (ref or "gesamt"),
-        ids.REF_VALUE: format_number(float(ref), 6).rstrip("0").rstrip(",").replace(".", "")
-        if numeric and ref is not None else "",
+        ids.REF_VALUE: number_param(float(ref)) if numeric and ref is not None else "",
         ids.COMPARE: opt.vergleich,
         ids.NAMES: ["an"] if opt.namen else [],
     }

@@ -55,6 +55,19 @@ def test_method_and_year_switch_for_all_gemeinden(page, live_url):
     assert re.search(r"gesperrt \(Geheimhaltung\) \(\d+\)", text)
     assert re.search(r"nicht bewertet \(zu wenige Einwohner\) \(\d+\)", text)
     page.screenshot(path=str(SCREENSHOTS / "10_gemeinden_jenks.png"))
+
+    # Manual breaks start from the boundaries on screen; typed ones use the decimal comma.
+    open_options(page)
+    page.click("#methode")
+    page.click(".dash-dropdown-option:has-text('Manuelle Grenzen')")
+    wait_url(page, r"methode=manuell&grenzen=")
+    assert page.input_value("#grenzen").count(";") == 3  # four breaks, five classes
+    page.fill("#grenzen", "5;10,5;20")
+    page.press("#grenzen", "Enter")
+    wait_url(page, r"grenzen=5;10,5;20")
+    page.wait_for_function(
+        "() => document.querySelector('#legende').innerText.includes('Manuelle Grenzen, 4 Klassen')")
+    assert "5,0 – 10,5 %" in legend_text(page)
     assert not page.console_errors, page.console_errors
 
 

@@ -43,3 +43,16 @@ def test_change_map_is_difference_in_percentage_points(repo):
             assert md.values[i] == expected
     cls = md.classification  # symmetric around 0
     assert cls.lower[0] == -cls.upper[-1]
+
+
+def test_switching_to_manual_starts_from_the_breaks_on_screen(repo):
+    from geodata.classify import classify
+    from geodata.mapdata import suggest_manual_breaks
+
+    state, _ = parse_query("gebiet=06433&indikator=sgb2_quote_u15&jahr=2023", repo)
+    md = compute_map(repo, state)
+    expected = tuple(sorted({round(b, 1) for b in md.classification.breaks}))
+    assert suggest_manual_breaks(repo, state) == expected and len(expected) == 4
+    # Used as manual breaks they reproduce the same classes (up to rounding at the edges).
+    again = classify(list(md.values), "manual", manual_breaks=list(expected))
+    assert again.k == 5
