@@ -43,7 +43,11 @@ def test_method_and_year_switch_for_all_gemeinden(page, live_url):
         "() => document.querySelector('#legende').innerText.includes('Fisher-Jenks), 5 Klassen')")
 
     # Years: the button, then the arrow key (focus outside the map and fields).
-    page.click("#jahr-zurueck")
+    with page.expect_response(lambda r: "_dash-update-component" in r.url) as info:
+        page.click("#jahr-zurueck")
+    body = info.value.body()
+    print(f"year switch, 1528 Gemeinden: callback response {len(body)} bytes")
+    assert len(body) <= budget and b'"coordinates"' not in body
     wait_url(page, r"jahr=2022")
     page.wait_for_function("() => document.querySelector('#legende').innerText.includes('2022')")
     page.click("#jahr-label")  # focus away from controls
