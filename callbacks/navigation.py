@@ -149,7 +149,6 @@ def register(app: Dash, repo: Repository) -> None:
             "shown_url": State(ids.CHOROPLETH, "url"),
             "panel_key": State(ids.PANEL_KEY, "data"),
             "rendered": State(ids.RENDERED, "data"),
-            "labels_on": State(ids.LABELS, "children"),
         },
     )
     def update_view(**inp: Any) -> dict[str, Any]:

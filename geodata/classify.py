@@ -207,11 +207,6 @@ def classify(
                           tuple(inner), hint)
 
 
-def classify_quantiles(values: Sequence[float | None], k: int = 5) -> Classification:
-    """Quantile classes (kept for callers of the first version)."""
-    return classify(values, "quantile", min(max(k, MIN_K), MAX_K))
-
-
 def class_labels(cls: Classification, decimals: int, unit: str = "") -> list[str]:
     """German range label per class, e.g. "11,3 – 17,7 %"."""
     out = []

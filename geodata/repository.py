@@ -21,7 +21,7 @@ import math
 import re
 import threading
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -222,12 +222,11 @@ class Repository:
             parent = self.areas[parent].parent_id
         return parent
 
-    def shown_ancestor(self, area_id: str, view: str) -> str | None:
-        """The ancestor-or-self of ``area_id`` among the children of ``view``, if any."""
-        kids = set(self.children_of(view))
-        current: str = area_id
+    def shown_ancestor(self, area_id: str, shown: Collection[str]) -> str | None:
+        """The ancestor-or-self of ``area_id`` that is among the ``shown`` areas, if any."""
+        current = area_id
         while current != ROOT:
-            if current in kids:
+            if current in shown:
                 return current
             current = self.areas[current].parent_id
         return None

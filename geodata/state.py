@@ -113,7 +113,7 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
     state = default_state(repo)
     notes: list[str] = []
     try:
-        params = parse_qs((query or "").lstrip("?"), keep_blank_values=True, max_num_fields=20)
+        params = parse_qs((query or "").lstrip("?"), keep_blank_values=True, max_num_fields=40)
     except ValueError:
         return state, ["Die Adresse hat zu viele Parameter; es wird die Übersicht gezeigt."]
     for key, vals in params.items():
@@ -163,8 +163,6 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
     avail = repo.years_for(state.indikator, view_areas(state, repo))
     if jahr is not None and re.fullmatch(r"\d{4}", jahr):
         state = replace(state, jahr=int(jahr))
-        state, more = fit_year(state, repo)
-        notes.extend(more)
     else:
         if jahr is not None:
             notes.append(
@@ -173,6 +171,8 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
             )
         if avail:
             state = replace(state, jahr=avail[-1])
+    state, more = fit_year(state, repo)  # also checks the comparison year
+    notes.extend(more)
 
     schulen = first.get("schulen")
     if schulen is not None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-STATES = ("ok", "keine_daten", "gesperrt", "nicht_bewertet")
 SYMBOL = {"keine_daten": "–", "gesperrt": "·", "nicht_bewertet": "n. b."}
 LABEL = {
     "keine_daten": "keine Daten",
@@ -99,8 +98,3 @@ def states_for(
     if candidates:
         states[min(candidates)[1]] = "gesperrt"
     return states
-
-
-def display_value(state: str, text: str) -> str:
-    """The text to show: the formatted value for "ok", else the state's symbol."""
-    return text if state == "ok" else SYMBOL[state]

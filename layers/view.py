@@ -59,13 +59,7 @@ def class_labels(md: MapData) -> list[str]:
 def map_view(repo: Repository, state: ViewState) -> MapView:
     """Classify the current indicator and year over the areas in view."""
     md = compute_map(repo, state)
-    selected = None
-    if state.auswahl:
-        shown = set(md.area_ids)
-        current: str = state.auswahl
-        while current != ROOT and current not in shown:
-            current = repo.area(current).parent_id
-        selected = current if current != ROOT else None
+    selected = repo.shown_ancestor(state.auswahl, set(md.area_ids)) if state.auswahl else None
     label = view_label(repo, state, len(md.area_ids))
     years = repo.years_for(md.indicator.id, md.area_ids) or repo.years_for(md.indicator.id)
     return MapView(

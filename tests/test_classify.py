@@ -2,7 +2,7 @@
 
 import pytest
 
-from geodata.classify import class_labels, classify, classify_quantiles
+from geodata.classify import class_labels, classify
 
 
 def test_ten_values_five_quantiles():
@@ -89,8 +89,8 @@ def test_degenerate_data_gives_a_map_and_a_hint():
         assert cls.n_missing == len(empty)
 
 
-def test_first_version_wrapper_still_works():
-    cls = classify_quantiles([None, 1.0, float("nan"), 2.0, 3.0, 4.0, 5.0])
+def test_missing_values_get_no_class():
+    cls = classify([None, 1.0, float("nan"), 2.0, 3.0, 4.0, 5.0])
     assert cls.classes == (None, 0, None, 1, 2, 3, 4) and cls.n_missing == 2
 
 

@@ -113,3 +113,9 @@ def test_comparison_year_must_differ_and_exist(repo):
     assert state.karte.vergleich is None and "ist das gezeigte Jahr" in notes[0]
     state, notes = parse_query("indikator=sgb2_quote_u15&jahr=2023&vergleich=1990", repo)
     assert state.karte.vergleich is None and "hat keine Werte" in notes[0]
+
+
+def test_comparison_year_checked_without_explicit_year(repo):
+    state, notes = parse_query("indikator=sgb2_quote_u15&vergleich=2023", repo)
+    assert state.jahr == 2023 and state.karte.vergleich is None
+    assert "ist das gezeigte Jahr" in notes[0]

@@ -1,6 +1,6 @@
 """Confidentiality and minimum size, with states worked out by hand."""
 
-from geodata.suppression import SuppressionRule, display_value, primary_state, states_for
+from geodata.suppression import SuppressionRule, primary_state, states_for
 
 RULE = SuppressionRule()  # threshold 3, no minimum population
 
@@ -54,10 +54,3 @@ def test_secondary_suppression_of_rates_uses_numerators_and_skips_zeros():
     off = SuppressionRule(secondary=False)
     assert states_for("rate", [10.0, 20.0], [1, 7], [None] * 2, off, parent_value=1.0,
                       parent_numerator=8) == ["gesperrt", "ok"]
-
-
-def test_display_value_never_shows_a_suppressed_number():
-    assert display_value("ok", "12,5 %") == "12,5 %"
-    assert display_value("gesperrt", "12,5 %") == "·"
-    assert display_value("keine_daten", "") == "–"
-    assert display_value("nicht_bewertet", "3,0 %") == "n. b."
