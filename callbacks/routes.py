@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Callable
 from functools import lru_cache
 
 import orjson
@@ -50,26 +51,23 @@ def register(app: Dash, repo: Repository) -> None:
             resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
         return resp
 
-    @server.route("/geo/gebiete/<path:parent>.json")
-    def area_geometry(parent: str) -> Response:
+    def view_geojson(parent: str, serialise: Callable[[str, str | None], bytes]) -> Response:
+        """A view's GeoJSON (``_`` = top level, ``?ebene=`` = all areas of a level)."""
         level = request.args.get("ebene") or None
         if level is not None and level not in {lvl.id for lvl in repo.settings.levels}:
             return _json_error(f"Die Ebene „{level[:40]}“ gibt es nicht.", 404)
         try:
-            return send_json(repo.geojson(ROOT if parent == "_" else parent, level), cache=True)
+            return send_json(serialise(ROOT if parent == "_" else parent, level), cache=True)
         except UnknownAreaError as err:
             return _json_error(str(err), 404)
 
+    @server.route("/geo/gebiete/<path:parent>.json")
+    def area_geometry(parent: str) -> Response:
+        return view_geojson(parent, repo.geojson)
+
     @server.route("/geo/namen/<path:parent>.json")
     def label_points(parent: str) -> Response:
-        level = request.args.get("ebene") or None
-        if level is not None and level not in {lvl.id for lvl in repo.settings.levels}:
-            return _json_error(f"Die Ebene „{level[:40]}“ gibt es nicht.", 404)
-        try:
-            return send_json(repo.labels_geojson(ROOT if parent == "_" else parent, level),
-                             cache=True)
-        except UnknownAreaError as err:
-            return _json_error(str(err), 404)
+        return view_geojson(parent, repo.labels_geojson)
 
     @server.route("/api/karte")
     def api_map() -> Response:
