@@ -111,3 +111,22 @@ def test_class_labels_in_german_format():
     assert class_labels(cls, 1, "€") == [
         "1.234,5 – 1.500,0 €", "1.500,0 – 3.000,0 €", "3.000,0 – 5.000,0 €"]
     assert class_labels(classify([3.0, 3.0]), 0) == ["3"]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fisher_jenks_matches_mapclassify(seed):
+    # Independent reference: mapclassify's own (slow, pure-Python) Fisher-Jenks.
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    from geodata.classify import fisher_jenks_breaks
+
+    rng = np.random.default_rng(seed)
+    data = np.round(rng.gamma(2.0, 5.0, size=60), 1)
+    k = 3 + seed % 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "Numba not installed": the slow path is the point
+        expected = list(mapclassify.FisherJenks(data, k=k).bins[:-1])
+    assert fisher_jenks_breaks(data, k) == pytest.approx(expected)
