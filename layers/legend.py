@@ -40,9 +40,11 @@ def legend(md: MapData, labels: list[str], area_label: str) -> list:
         html.Li(f"{label} ({n})", style={"--c": color})
         for label, n, color in zip(labels, cls.counts, md.colors, strict=True)
     ]
-    for state, css in (("keine_daten", "ba-st-nodata"), ("gesperrt", "ba-st-suppressed"),
-                       ("nicht_bewertet", "ba-st-unrated")):
-        rows.append(html.Li(f"{LABEL[state]} ({md.states.count(state)})", className=css))
+    for state, text, css in (("keine_daten", "keine Daten", "ba-st-nodata"),
+                             ("gesperrt", "gesperrt ·", "ba-st-suppressed"),
+                             ("nicht_bewertet", "nicht bewertet", "ba-st-unrated")):
+        rows.append(html.Li(f"{text} ({md.states.count(state)})", className=css,
+                            title=LABEL[state]))
     dative = {"Prozentpunkte": "Prozentpunkten"}  # "in Prozentpunkten"
     unit = f" in {dative.get(md.unit, md.unit)}" if md.unit else ""
     diverging = bool(md.reference)
@@ -56,8 +58,8 @@ def legend(md: MapData, labels: list[str], area_label: str) -> list:
     if hint:
         notes.append(hint)
     rule = md.rule
-    notes.append(f"· = weniger als {rule.threshold} Fälle (Geheimhaltung)"
-                 + (f"; nicht bewertet = unter {format_number(rule.min_population)} Einwohnern"
+    notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
+                 + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
                     if rule.min_population else ""))
     return [
         html.Div(f"{md.title}{unit}", className="ba-legend-title"),

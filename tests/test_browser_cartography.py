@@ -56,8 +56,9 @@ def test_method_and_year_switch_for_all_gemeinden(page, live_url):
     page.wait_for_function("() => document.querySelector('#legende').innerText.includes('2021')")
     text = legend_text(page)
     assert "SGB-II-Quote unter 15 Jahren 2021 in %" in text
-    assert re.search(r"gesperrt \(Geheimhaltung\) \(\d+\)", text)
-    assert re.search(r"nicht bewertet \(zu wenige Einwohner\) \(\d+\)", text)
+    assert re.search(r"keine Daten \(\d+\)", text)
+    assert re.search(r"gesperrt · \(\d+\)", text)
+    assert re.search(r"nicht bewertet \(\d+\)", text)
     page.screenshot(path=str(SCREENSHOTS / "10_gemeinden_jenks.png"))
 
     # Manual breaks start from the boundaries on screen; typed ones use the decimal comma.
@@ -82,7 +83,8 @@ def test_special_states_in_map_tooltip_and_legend(page, live_url):
     page.wait_for_selector("path.ba-area[fill='url(#ba-suppressed)']")
     n_suppressed = page.evaluate(
         "document.querySelectorAll(\"path.ba-area[fill='url(#ba-suppressed)']\").length")
-    assert f"gesperrt (Geheimhaltung) ({n_suppressed})" in legend_text(page)
+    assert f"gesperrt · ({n_suppressed})" in legend_text(page)
+    assert "gesperrt: unter 3 Fällen (Geheimhaltung)" in legend_text(page)
     area_id = page.evaluate(
         "[...document.querySelector(\"path.ba-area[fill='url(#ba-suppressed)']\").classList]"
         ".find(c => /^ba-area-\\d/.test(c)).slice(8)")
