@@ -139,6 +139,19 @@
     });
   }
 
+  // The "Darstellung" panel opens below its button, shifted left as far as needed to stay
+  // inside the window (the button moves with the header's content).
+  document.addEventListener("toggle", function (ev) {
+    const det = ev.target;
+    if (!det.classList || !det.classList.contains("ba-options-panel") || !det.open) { return; }
+    const panel = det.querySelector(".ba-options");
+    if (!panel) { return; }
+    panel.style.left = "0px";
+    const left = det.getBoundingClientRect().left;
+    const overflow = left + panel.offsetWidth - (window.innerWidth - 12);
+    panel.style.left = (overflow > 0 ? -Math.min(overflow, left - 12) : 0) + "px";
+  }, true);
+
   // Keyboard (not while typing in a field): Escape leaves presentation mode or goes one level
   // up like "Zurück"; the arrow keys step through the years (outside the map, which pans).
   function clickIf(id) {
@@ -150,7 +163,12 @@
     if (ev.defaultPrevented || ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
     const t = ev.target || {};
     const tag = t.tagName || "";
-    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT") { return; }
+    // Typing keys belong to text fields and open lists; a clicked year, checkbox or radio
+    // button must not swallow Escape or the arrow keys.
+    const typing = tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable ||
+      (tag === "INPUT" && !/^(checkbox|radio|button|submit|range)$/.test(t.type || ""));
+    const inOpenList = t.closest && t.closest(".dash-dropdown-options, [aria-expanded=true]");
+    if (typing || inOpenList) { return; }
     if (ev.key === "Escape") {
       const app = document.getElementById("app");
       if (app && app.classList.contains("ba-present")) { clickIf("praesentation-ende"); }

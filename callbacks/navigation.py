@@ -163,7 +163,7 @@ def register(app: Dash, repo: Repository) -> None:
         state, notes = _next_state(repo, search, trigger, inp)
 
         query = to_query(state)
-        new_geo = geometry_url(state.gebiet, state.ebene)
+        new_geo = geometry_url(state.gebiet, state.ebene, repo.version)
         geo_changed = new_geo != inp["shown_url"]
         first = trigger is None or inp["panel_key"] is None  # first render of this page
         from_address = trigger in (None, ids.URL)  # the address itself: replace, don't push
@@ -177,10 +177,10 @@ def register(app: Dash, repo: Repository) -> None:
         schools: Any = no_update
         if geo_changed or restore or trigger == ids.SCHOOLS_TOGGLE:
             show = state.schulen and state.gebiet != ROOT
-            schools = [schools_layer(state.gebiet)] if show else []
+            schools = [schools_layer(state.gebiet, repo.version)] if show else []
         labels: Any = no_update
         if geo_changed or restore or trigger == ids.NAMES:
-            labels = [labels_layer(state.gebiet, state.ebene)] if state.karte.namen else []
+            labels = [labels_layer(state.gebiet, state.ebene, repo.version)] if state.karte.namen else []
         nu = no_update
         return {
             "search": query if url_changed and not from_address else nu,
@@ -211,5 +211,7 @@ def register(app: Dash, repo: Repository) -> None:
             "title": mv.title,
             "pick_options": area_options(repo, state) if geo_changed or first else nu,
             "pick": None if trigger == ids.AREA_PICK else nu,
-            "app_class": "ba-app ba-present" if state.karte.praesentation else "ba-app",
+            "app_class": " ".join(
+                ["ba-app"] + (["ba-present"] if state.karte.praesentation else [])
+                + (["ba-schools-on"] if state.schulen and state.gebiet != ROOT else [])),
         }

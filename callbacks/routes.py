@@ -16,9 +16,10 @@ from dash import Dash
 from flask import Response, request
 
 from geodata.errors import UnknownAreaError
-from geodata.mapdata import compute_map
+from geodata.mapdata import area_state, compute_map
 from geodata.repository import ROOT, Repository
 from geodata.state import parse_query
+from geodata.suppression import SYMBOL
 
 CACHE_SECONDS = 3600
 
@@ -37,8 +38,11 @@ def register(app: Dash, repo: Repository) -> None:
         return gzip.compress(body, compresslevel=6, mtime=0)
 
     def send_json(body: bytes, cache: bool) -> Response:
+        """JSON with gzip and an ETag. ``cache``: a URL carrying the current data version
+        (``?v=``) is immutable; any other answer must be revalidated (a new import may change
+        it), which costs a 304 when nothing changed."""
         etag = hashlib.blake2b(body, digest_size=12).hexdigest()
-        if cache and request.if_none_match.contains(etag):
+        if request.if_none_match.contains(etag):
             return Response(status=304)
         if "gzip" in request.headers.get("Accept-Encoding", "") and len(body) > 1024:
             resp = Response(compressed(body), mimetype="application/json")
@@ -46,10 +50,16 @@ def register(app: Dash, repo: Repository) -> None:
         else:
             resp = Response(body, mimetype="application/json")
         resp.headers["Vary"] = "Accept-Encoding"
-        if cache:
-            resp.set_etag(etag)
-            resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
+        resp.set_etag(etag)
+        if cache and request.args.get("v") == repo.version:
+            resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
+        else:
+            resp.headers["Cache-Control"] = "no-cache"
         return resp
+
+    def sources_of(indicator_ids: list[str]) -> dict[str, str]:
+        """{indicator: source text} for the attribution every answer must carry."""
+        return {i: repo.indicators[i].source for i in indicator_ids}
 
     def view_geojson(parent: str, serialise: Callable[[str, str | None], bytes]) -> Response:
         """A view's GeoJSON (``_`` = top level, ``?ebene=`` = all areas of a level)."""
@@ -83,11 +93,10 @@ def register(app: Dash, repo: Repository) -> None:
             "titel": md.title,
             "einheit": md.unit,
             "synthetisch": md.indicator.synthetic,
+            "quellen": sources_of([md.indicator.id]),
             "hinweise": notes,
         }
-        resp = send_json(orjson.dumps(body), cache=False)
-        resp.headers["Cache-Control"] = "public, max-age=300"  # same query, same answer
-        return resp
+        return send_json(orjson.dumps(body), cache=False)
 
     @server.route("/geo/schulen/<path:area_id>.json")
     def school_points(area_id: str) -> Response:
@@ -116,13 +125,15 @@ def register(app: Dash, repo: Repository) -> None:
             area = repo.area(area_id)
         except UnknownAreaError as err:
             return _json_error(str(err), 404)
-        values: dict[str, dict[str, float]] = {}
-        for ind_id in repo.indicators:
-            by_year = {
-                str(y): v.value
-                for y in repo.years_for(ind_id)
-                if (v := repo.value(area_id, ind_id, y)) is not None
-            }
+        # Suppressed and unrated values leave the server only as their symbol.
+        values: dict[str, dict[str, float | str]] = {}
+        for ind_id, ind in repo.indicators.items():
+            by_year: dict[str, float | str] = {}
+            for y in repo.years_for(ind_id):
+                if (v := repo.value(area_id, ind_id, y)) is None:
+                    continue
+                st = area_state(repo, area_id, ind, y)
+                by_year[str(y)] = v.value if st == "ok" else SYMBOL[st]
             if by_year:
                 values[ind_id] = by_year
         body = {
@@ -134,7 +145,10 @@ def register(app: Dash, repo: Repository) -> None:
             "kinder_ids": list(repo.children_of(area_id)),
             "werte": values,
             "synthetisch": sorted(i for i in values if repo.indicators[i].synthetic),
-            "hinweis": "Indikatoren unter „synthetisch“ sind synthetische Beispielwerte.",
+            "quellen": sources_of(sorted(values)),
+            "hinweis": "Indikatoren unter „synthetisch“ sind synthetische Beispielwerte; "
+                       f"„{SYMBOL['gesperrt']}“ = gesperrt (Geheimhaltung), "
+                       f"„{SYMBOL['nicht_bewertet']}“ = nicht bewertet (zu wenige Einwohner).",
         }
         return send_json(orjson.dumps(body), cache=False)
 

@@ -77,11 +77,13 @@ def _shown(value: str) -> str:
 
 
 def parse_number(text: str) -> float | None:
-    """A number in German or plain notation ("12,5", "1.234,5", "12.5"), or None."""
+    """A number in German or plain notation ("12,5", "1.234,5", "12.5"), or None. A dot
+    followed by three digits is a thousands separator ("1.234" = 1234) unless the part before
+    it is 0 ("0.125" = 0.125)."""
     t = text.strip().replace(" ", "")
-    if not re.fullmatch(r"[-+]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?|[-+]?\d+\.\d+", t):
+    if not re.fullmatch(r"[-+]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?|[-+]?\d+\.\d+", t):
         return None
-    if "," in t or re.fullmatch(r"[-+]?\d{1,3}(\.\d{3})+", t):
+    if "," in t or re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", t):
         t = t.replace(".", "").replace(",", ".")
     value = float(t)
     return value if math.isfinite(value) else None

@@ -16,6 +16,7 @@ single-child chains so that a click never opens a one-polygon map.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -167,6 +168,7 @@ class Repository:
     institutions: Mapping[str, tuple[Institution, ...]]
     sources: Mapping[str, Source]
     bounds: Mapping[str, tuple[float, float, float, float]]
+    version: str  # hash of the GeoPackage: part of every geometry URL (cache busting)
     _display: Mapping[str, str] = field(repr=False)
     _label_points: Mapping[str, tuple[float, float]] = field(repr=False)
     _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
@@ -283,6 +285,27 @@ class Repository:
         return tuple(
             y for y in all_years if any(a in self.values.get((indicator_id, y), {}) for a in ids)
         )
+
+    def coverage(self, indicator_id: str) -> list[str]:
+        """Where an indicator has values, in German: e.g. ``["Stadtteile in Frankfurt am Main"]``
+        or ``["Kreise", "Gemeinden"]`` (a level is named alone when every area of it has data)."""
+        have: set[str] = set()
+        for year in self.years.get(indicator_id, ()):
+            have.update(self.values.get((indicator_id, year), {}))
+        out: list[str] = []
+        for lvl in self.settings.levels:
+            at_level = [a for a in have if self.areas[a].level == lvl.id]
+            if not at_level:
+                continue
+            total = sum(1 for a in self.areas.values() if a.level == lvl.id)
+            if len(at_level) == total:
+                out.append(lvl.plural)
+                continue
+            parents = sorted({self.display_name(self.view_parent_above(a)) for a in at_level})
+            shown = ", ".join(parents[:3]) + (f" und {len(parents) - 3} weiteren"
+                                              if len(parents) > 3 else "")
+            out.append(f"{lvl.plural} in {shown}")
+        return out
 
     def latest_value(self, area_id: str, indicator_id: str) -> tuple[int, Value] | None:
         """The newest (year, value) of an indicator for an area, or None."""
@@ -436,6 +459,15 @@ def _overall_values(
     return out
 
 
+def _file_hash(path: Path) -> str:
+    """Short content hash of a file (a new import gives new geometry URLs)."""
+    digest = hashlib.blake2b(digest_size=6)
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def load_repository(
     gpkg: Path = DEFAULT_GPKG, config: Path = DEFAULT_CONFIG
 ) -> Repository:
@@ -559,6 +591,7 @@ def load_repository(
         institutions=MappingProxyType({k: tuple(v) for k, v in insts.items()}),
         sources=MappingProxyType(sources),
         bounds=MappingProxyType(bounds),
+        version=_file_hash(gpkg),
         _display=MappingProxyType(display),
         _label_points=MappingProxyType(label_points),
     )

@@ -68,7 +68,16 @@ def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     avail = repo.years_for(state.indikator, view_areas(state, repo))
     notes: list[str] = []
     ind = repo.indicator(state.indikator)
-    if avail and state.jahr not in avail:
+    if not avail:
+        parts = repo.coverage(ind.id)
+        where = (", ".join(parts[:-1]) + " und " + parts[-1]) if len(parts) > 1 else (
+            parts[0] if parts else "kein Gebiet")
+        notes.append(f"Für „{ind.name}“ gibt es in dieser Ansicht keine Werte; "
+                     f"Werte gibt es für: {where}.")
+        newest = repo.years_for(ind.id)
+        if newest and state.jahr != newest[-1]:
+            state = replace(state, jahr=newest[-1])
+    elif state.jahr not in avail:
         earlier = [y for y in avail if y <= state.jahr]
         year = earlier[-1] if earlier else avail[0]
         notes.append(
@@ -105,7 +114,8 @@ def _set_gebiet(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     target = repo.view_target(area_id)
     if target is not None:
         return replace(state, gebiet=target)
-    return replace(state, gebiet=repo.view_parent_above(area_id), auswahl=area_id)
+    leaf = repo.collapse(area_id)  # a kreisfreie Stadt's Kreis selects its Gemeinde
+    return replace(state, gebiet=repo.view_parent_above(leaf), auswahl=leaf)
 
 
 def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[str]]:

@@ -43,16 +43,21 @@ class Hideout(TypedDict):
 STATE_CHARS = {"keine_daten": "-", "gesperrt": "x", "nicht_bewertet": "n"}
 
 
-def geometry_url(parent_id: str, level: str | None = None) -> str:
+def _view_url(prefix: str, parent_id: str, level: str | None, version: str) -> str:
+    url = prefix + (quote(parent_id) if parent_id != ROOT else "_") + ".json?v=" + version
+    return url + (f"&ebene={quote(level)}" if level else "")
+
+
+def geometry_url(parent_id: str, level: str | None, version: str) -> str:
     """URL of the GeoJSON of a view: the children of ``parent_id`` (the root is ``_``), or
-    with ``level`` all its areas of that level."""
-    url = GEO_PREFIX + (quote(parent_id) if parent_id != ROOT else "_") + ".json"
-    return url + (f"?ebene={quote(level)}" if level else "")
+    with ``level`` all its areas of that level. ``version`` (the data version) makes a new
+    import a new URL, so browsers may cache each URL for good."""
+    return _view_url(GEO_PREFIX, parent_id, level, version)
 
 
-def schools_url(area_id: str) -> str:
+def schools_url(area_id: str, version: str) -> str:
     """URL of the school points in or below ``area_id``."""
-    return SCHOOLS_PREFIX + quote(area_id) + ".json"
+    return SCHOOLS_PREFIX + quote(area_id) + ".json?v=" + version
 
 
 def build_hideout(md: MapData, selected: str | None, values_url: str) -> Hideout:
@@ -71,6 +76,7 @@ def build_hideout(md: MapData, selected: str | None, values_url: str) -> Hideout
     }
 
 
+SCHOOLS_SOURCE = "jedeschule"
 MAP_SOURCES = ("bkg_vg250", "destatis_gvisys", "frankfurt_stadtteile", "karlsruhe_stadtteile")
 
 
@@ -85,6 +91,10 @@ def attribution(repo: Repository) -> html.Div:
             parts.append(" | ")
         parts.append(html.A(src.text, href=src.url, target="_blank", rel="noopener")
                      if src.url else src.text)
+    schools = repo.sources.get(SCHOOLS_SOURCE)
+    if schools is not None:  # shown by CSS while the school layer is on (.ba-schools-on)
+        parts.append(html.Span([" | ", html.A(schools.text, href=schools.url, target="_blank",
+                                              rel="noopener")], className="ba-attr-schools"))
     parts += [" | Karte: ", html.A("Leaflet", href="https://leafletjs.com", target="_blank",
                                     rel="noopener")]
     return html.Div(parts, className="ba-attribution")
@@ -127,20 +137,19 @@ def choropleth_map(repo: Repository) -> dl.Map:
     )
 
 
-def labels_layer(parent_id: str, level: str | None) -> dl.GeoJSON:
+def labels_layer(parent_id: str, level: str | None, version: str) -> dl.GeoJSON:
     """Area names at a point inside each area of the view."""
-    url = LABELS_PREFIX + (quote(parent_id) if parent_id != ROOT else "_") + ".json"
     return dl.GeoJSON(
-        url=url + (f"?ebene={quote(level)}" if level else ""),
+        url=_view_url(LABELS_PREFIX, parent_id, level, version),
         pointToLayer={"variable": "bildungsatlas.labelMarker"},
         interactive=False,
     )
 
 
-def schools_layer(area_id: str) -> dl.GeoJSON:
+def schools_layer(area_id: str, version: str) -> dl.GeoJSON:
     """Point layer of the schools in or below ``area_id``."""
     return dl.GeoJSON(
-        url=schools_url(area_id),
+        url=schools_url(area_id, version),
         pointToLayer={"variable": "bildungsatlas.schoolMarker"},
         style={"variable": "bildungsatlas.schoolStyle"},
         onEachFeature={"variable": "bildungsatlas.bindSchoolTooltip"},

@@ -47,10 +47,15 @@ def test_catalogue(client):
         assert c["quelle"] and c["beschreibung"]
 
 
-def test_geometry_route_is_cached_and_compressed(client):
-    resp = client.get(f"/geo/gebiete/{GG}.json", headers={"Accept-Encoding": "gzip"})
+def test_geometry_route_is_cached_and_compressed(client, repo):
+    url = f"/geo/gebiete/{GG}.json?v={repo.version}"
+    resp = client.get(url, headers={"Accept-Encoding": "gzip"})
     assert resp.status_code == 200 and resp.headers["Content-Encoding"] == "gzip"
-    assert "max-age" in resp.headers["Cache-Control"]
+    assert "immutable" in resp.headers["Cache-Control"]
+    # Without (or with an old) data version the browser must revalidate: a new import
+    # changes the answer under the same path.
+    for stale in (f"/geo/gebiete/{GG}.json", f"/geo/gebiete/{GG}.json?v=alt"):
+        assert client.get(stale).headers["Cache-Control"] == "no-cache"
     fc = json.loads(gzip.decompress(resp.data))
     assert len(fc["features"]) == 14
     assert set(fc["features"][0]["properties"]) == {"id", "name", "i"}
@@ -60,3 +65,24 @@ def test_geometry_route_is_cached_and_compressed(client):
     root = json.loads(client.get("/geo/gebiete/_.json").data)
     assert len(root["features"]) == 70
     assert client.get("/geo/gebiete/99999.json").status_code == 404
+
+
+def test_area_endpoint_sends_symbols_for_suppressed_values(client, repo):
+    """Quarters with fewer than 3 school leavers without a certificate: count and rate are
+    suppressed (worked out from the raw numerators), and only the symbol leaves the server."""
+    small = [q for q in repo.children_of("06412000")
+             if (v := repo.value(q, "abgaenger_ohne_abschluss", 2023)) and 0 < v.value < 3]
+    assert small
+    for q in small:
+        data = client.get(f"/api/gebiete/{q}").get_json()
+        assert data["werte"]["abgaenger_ohne_abschluss"]["2023"] == "·"
+        assert data["werte"]["quote_ohne_abschluss"]["2023"] == "·"
+        assert data["quellen"]["quote_ohne_abschluss"] == repo.indicators[
+            "quote_ohne_abschluss"].source
+
+
+def test_map_api_names_the_source(client, repo):
+    data = client.get("/api/karte?gebiet=06433&indikator=einwohner&jahr=2023").get_json()
+    assert data["quellen"] == {"einwohner": repo.indicators["einwohner"].source}
+    assert "Destatis" in data["quellen"]["einwohner"] or "Statistisch" in data["quellen"][
+        "einwohner"]

@@ -150,6 +150,7 @@ def test_school_layer_and_tooltip(page, live_url):
     with open(SOURCES / "schulen_he_bw.csv", encoding="utf-8") as fh:
         expected = sum(1 for r in csv.DictReader(fh) if r["ags"].startswith(GROSS_GERAU) and r["lon"])
     assert n_points == expected
+    assert page.is_visible("text=jedeschule.de")  # the school data's attribution, while shown
     page.mouse.move(*area_point(page, "06433012"))  # Rüsselsheim am Main
     tip = page.wait_for_selector(".ba-tip")
     text = tip.inner_text()
@@ -210,3 +211,24 @@ def test_keyboard_only_drill_down(page, live_url):
     page.keyboard.press("Escape")
     wait_for_areas(page, 70)
     assert not page.console_errors, page.console_errors
+
+
+def test_escape_after_clicking_a_control_goes_up(page, live_url):
+    """A clicked checkbox keeps focus; Escape must still go one level up."""
+    page.goto(live_url + f"/?gebiet={GROSS_GERAU}&indikator=einwohner&jahr=2023")
+    wait_for_areas(page, 14)
+    assert not page.is_visible("text=jedeschule.de")
+    page.click("#schulen-an input[type=checkbox]")
+    wait_url(page, r"schulen=an")
+    page.keyboard.press("Escape")
+    wait_for_areas(page, 70)
+    assert "gebiet=" not in page.url
+
+
+def test_options_panel_opens_inside_the_window(page, live_url):
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(live_url + f"/?gebiet={GROSS_GERAU}&indikator=einwohner&jahr=2023")
+    wait_for_areas(page, 14)
+    page.click(".ba-options-panel > summary")
+    box = page.locator(".ba-options").bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 1366, box

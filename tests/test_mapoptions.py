@@ -8,6 +8,7 @@ from geodata.mapoptions import MapOptions, options_params, parse_number, parse_o
 @pytest.mark.parametrize(("text", "value"), [
     ("12,5", 12.5), ("12.5", 12.5), ("1.234,5", 1234.5), ("1.234", 1234.0), ("-3", -3.0),
     ("0", 0.0), ("abc", None), ("1,2,3", None), ("", None), ("inf", None), ("1e5", None),
+    ("0.125", 0.125), ("0,125", 0.125), ("12.345.678", 12345678.0), ("-1.500", -1500.0),
 ])
 def test_parse_number(text, value):
     assert parse_number(text) == value

@@ -119,3 +119,21 @@ def test_comparison_year_checked_without_explicit_year(repo):
     state, notes = parse_query("indikator=sgb2_quote_u15&vergleich=2023", repo)
     assert state.jahr == 2023 and state.karte.vergleich is None
     assert "ist das gezeigte Jahr" in notes[0]
+
+
+def test_indicator_without_values_in_view_says_where_data_exist(repo):
+    # Kinder 0-5 exist only for Frankfurt's Stadtteile, 2011 and 2012 (source file name).
+    state, notes = parse_query("indikator=kinder_0_5&jahr=2023", repo)
+    assert state.jahr == 2012
+    assert notes == ["Für „Kinder von 0 bis 5 Jahren“ gibt es in dieser Ansicht keine Werte; "
+                     "Werte gibt es für: Stadtteile in Frankfurt am Main."]
+    # Karlsruhe's quarters have no Einwohner; Kreise and Gemeinden are complete.
+    state, notes = parse_query("gebiet=08212000&indikator=einwohner&jahr=2023", repo)
+    assert state.jahr == 2023
+    assert notes[0].endswith("Werte gibt es für: Kreise, Gemeinden und Stadtteile in "
+                             "Frankfurt am Main.")
+
+
+def test_deep_link_to_a_kreisfreie_stadt_selects_its_gemeinde(repo):
+    state, notes = parse_query(f"gebiet={DARMSTADT_KREIS}", repo)
+    assert notes == [] and state.gebiet == ROOT and state.auswahl == DARMSTADT
