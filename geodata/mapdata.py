@@ -73,7 +73,7 @@ def _population(repo: Repository, area_id: str, year: int) -> float | None:
     return None
 
 
-def _year_states(
+def year_states(
     repo: Repository, ids: Sequence[str], ind: Indicator, year: int, parent: str | None,
     rule: SuppressionRule,
 ) -> tuple[list[str], list[float | None]]:
@@ -98,11 +98,11 @@ def area_state(repo: Repository, area_id: str, ind: Indicator, year: int) -> str
     rule = suppression_rule(repo)
     if area_id == ROOT:
         val = repo.value(ROOT, ind.id, year)
-        states, _ = _year_states(repo, [ROOT], ind, year, None, rule)
+        states, _ = year_states(repo, [ROOT], ind, year, None, rule)
         return states[0] if val is not None else "keine_daten"
     parent = repo.area(area_id).parent_id
     siblings = list(repo.children_of(parent))
-    states, _ = _year_states(repo, siblings, ind, year, parent, rule)
+    states, _ = year_states(repo, siblings, ind, year, parent, rule)
     return states[siblings.index(area_id)]
 
 
@@ -142,11 +142,11 @@ def compute_map(repo: Repository, state: ViewState) -> MapData:
     ind = repo.indicator(state.indikator)
     opt = state.karte
     rule = suppression_rule(repo)
-    states, raw = _year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+    states, raw = year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
     unit = ind.unit
     title = f"{ind.name} {state.jahr}"
     if opt.vergleich is not None:
-        old_states, old = _year_states(repo, ids, ind, opt.vergleich, state.gebiet, rule)
+        old_states, old = year_states(repo, ids, ind, opt.vergleich, state.gebiet, rule)
         states = [_worse(a, b) for a, b in zip(states, old_states, strict=True)]
         raw = [None if a is None or b is None else a - b for a, b in zip(raw, old, strict=True)]
         unit = "Prozentpunkte" if ind.unit == "%" else ind.unit
@@ -157,7 +157,7 @@ def compute_map(repo: Repository, state: ViewState) -> MapData:
     if opt.fest and opt.vergleich is None:
         pooled = []
         for year in repo.years_for(ind.id, ids):
-            st, vs = _year_states(repo, ids, ind, year, state.gebiet, rule)
+            st, vs = year_states(repo, ids, ind, year, state.gebiet, rule)
             pooled += [v for v, s in zip(vs, st, strict=True) if s == "ok" and v is not None]
 
     reference = ""

@@ -22,7 +22,7 @@ import math
 import re
 import threading
 import tomllib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -173,6 +173,15 @@ class Repository:
     _label_points: Mapping[str, tuple[float, float]] = field(repr=False)
     _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, key: str, build: Callable[[], Any]) -> Any:
+        """A value derived from this repository, built once (indexes for search, lookups)."""
+        if key not in self._memo:
+            value = build()
+            with self._lock:
+                self._memo.setdefault(key, value)
+        return self._memo[key]
 
     # --- hierarchy -------------------------------------------------------------------------
     def area(self, area_id: str) -> Area:
@@ -364,8 +373,15 @@ class Repository:
         ]
         return orjson.dumps({"type": "FeatureCollection", "features": feats})
 
-    def institutions_geojson(self, area_id: str) -> bytes:
-        """GeoJSON points of the institutions with coordinates in or below ``area_id``."""
+    def institution(self, inst_id: str) -> Institution | None:
+        """The institution with this id, or None."""
+        index = self.memo("institutions_by_id", lambda: {
+            inst.inst_id: inst for group in self.institutions.values() for inst in group})
+        return index.get(inst_id)
+
+    def institutions_geojson(self, area_id: str, inst_type: str | None = None) -> bytes:
+        """GeoJSON points of the institutions with coordinates in or below ``area_id`` (of one
+        type if given). Properties stay slim: a click sends the whole feature."""
         feats = [
             {
                 "type": "Feature",
@@ -374,6 +390,7 @@ class Repository:
             }
             for inst in self.institutions_in(area_id)
             if inst.lon is not None and inst.lat is not None
+            and (inst_type is None or inst.type == inst_type)
         ]
         return orjson.dumps({"type": "FeatureCollection", "features": feats})
 

@@ -6,9 +6,14 @@ plus the cartographic options of `geodata.mapoptions`:
 - ``gebiet``: the area whose children the map shows (absent: the start view, the top level);
 - ``ebene``: instead of the children, all areas of this level below ``gebiet`` (e.g. all
   1528 Gemeinden of the atlas: ``?ebene=gemeinde``);
-- ``auswahl``: the area whose panel is open (absent: none);
-- ``indikator``, ``jahr``: what colours the map;
-- ``schulen``: the school layer is shown.
+- ``auswahl``: the selected areas, comma-separated; the first one's panel is open (absent:
+  none). Several areas: the panel compares them;
+- ``ansicht``: the panel's tab (``steckbrief``, ``diagramme``, ``einrichtungen``; with several
+  areas ``vergleich`` or ``sozialraum``, the profile of the areas taken together);
+- ``einrichtung``: the institution whose panel is open;
+- ``indikator``, ``jahr``: what colours the map; ``streuung``: the second indicator of the
+  scatter chart;
+- ``schulen``: the institution layer is shown; ``arten``: only these institution types.
 
 `parse_query` never raises: every unknown or malformed value becomes a German notice and a
 sensible fallback. The transitions (`drill`, `up`, `goto`, ...) are pure functions of the
@@ -21,11 +26,17 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
+from geodata.institutions import institution_types
 from geodata.mapoptions import PARAMS, MapOptions, options_params, parse_options
 from geodata.repository import ROOT, Repository
 
-KNOWN_PARAMS = ("gebiet", "auswahl", "indikator", "jahr", "schulen", "ebene", *PARAMS)
+KNOWN_PARAMS = ("gebiet", "auswahl", "ansicht", "einrichtung", "indikator", "jahr", "streuung",
+                "schulen", "arten", "ebene", *PARAMS)
 _MAX_SHOWN = 40
+MAX_SELECTED = 30
+SINGLE_TABS = {"steckbrief": "Steckbrief", "diagramme": "Diagramme",
+               "einrichtungen": "Einrichtungen"}
+MULTI_TABS = {"vergleich": "Vergleich", "sozialraum": "Sozialraum", "diagramme": "Diagramme"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +50,16 @@ class ViewState:
     schulen: bool = False
     ebene: str | None = None  # show all areas of this level below gebiet, not only children
     karte: MapOptions = MapOptions()
+    weitere: tuple[str, ...] = ()  # further selected areas after ``auswahl``
+    ansicht: str = "steckbrief"  # the panel's tab (SINGLE_TABS or MULTI_TABS)
+    einrichtung: str | None = None  # institution whose panel is open
+    streuung: str | None = None  # second indicator of the scatter chart
+    arten: tuple[str, ...] = ()  # institution types shown (empty: all)
+
+    @property
+    def selection(self) -> tuple[str, ...]:
+        """All selected areas, the profile's first."""
+        return (self.auswahl, *self.weitere) if self.auswahl else ()
 
 
 def _shown(value: str) -> str:
@@ -156,13 +177,8 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
 
     auswahl = first.get("auswahl")
     if auswahl:
-        if auswahl in repo.areas:
-            state = replace(state, auswahl=auswahl)
-        else:
-            notes.append(
-                f"Das Gebiet „{_shown(auswahl)}“ (Parameter auswahl) ist unbekannt; "
-                "es wird kein Gebietsprofil geöffnet."
-            )
+        state = _parse_selection(state, auswahl, repo, notes)
+    state = _parse_panel(state, first, repo, notes)
 
     if first.get("ebene"):
         state, more = fit_level(replace(state, ebene=first["ebene"]), repo)
@@ -190,7 +206,68 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
             state = replace(state, schulen=schulen == "an")
         else:
             notes.append(f"„{_shown(schulen)}“ (Parameter schulen) ist weder „an“ noch „aus“.")
+    if first.get("arten"):
+        known = institution_types()
+        wanted = [a for a in first["arten"].split(",") if a]
+        bad = [a for a in wanted if a not in known]
+        if bad:
+            notes.append(f"Die Einrichtungsart „{_shown(bad[0])}“ (Parameter arten) ist "
+                         f"unbekannt. Möglich: {', '.join(known)}.")
+        state = replace(state, arten=tuple(dict.fromkeys(a for a in wanted if a in known)))
     return state, notes
+
+
+def _parse_selection(state: ViewState, value: str, repo: Repository,
+                     notes: list[str]) -> ViewState:
+    """``auswahl=a,b,c``: known areas in order, without repeats, at most `MAX_SELECTED`."""
+    ids = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [i for i in ids if i not in repo.areas]
+    for bad in unknown[:3]:
+        notes.append(f"Das Gebiet „{_shown(bad)}“ (Parameter auswahl) ist unbekannt"
+                     + ("; es wird kein Gebietsprofil geöffnet." if len(ids) == 1 else
+                        " und wird nicht ausgewählt."))
+    if len(unknown) > 3:
+        notes.append(f"… und {len(unknown) - 3} weitere unbekannte Gebiete in „auswahl“.")
+    known = [i for i in ids if i in repo.areas]
+    if len(known) > MAX_SELECTED:
+        notes.append(f"Es können höchstens {MAX_SELECTED} Gebiete zugleich ausgewählt werden; "
+                     f"die ersten {MAX_SELECTED} sind ausgewählt.")
+        known = known[:MAX_SELECTED]
+    if not known:
+        return state
+    return replace(state, auswahl=known[0], weitere=tuple(known[1:]))
+
+
+def _parse_panel(state: ViewState, first: dict[str, str], repo: Repository,
+                 notes: list[str]) -> ViewState:
+    """``ansicht``, ``einrichtung`` and ``streuung``."""
+    tabs = MULTI_TABS if state.weitere else SINGLE_TABS
+    ansicht = first.get("ansicht")
+    if ansicht:
+        if ansicht in tabs:
+            state = replace(state, ansicht=ansicht)
+        else:
+            why = ("gibt es nur bei mehreren ausgewählten Gebieten"
+                   if ansicht in MULTI_TABS and not state.weitere else "ist unbekannt")
+            notes.append(f"Die Ansicht „{_shown(ansicht)}“ (Parameter ansicht) {why}. "
+                         f"Möglich: {', '.join(tabs)}.")
+    if state.weitere and state.ansicht not in MULTI_TABS:
+        state = replace(state, ansicht="vergleich")
+    inst = first.get("einrichtung")
+    if inst:
+        if repo.institution(inst) is not None:
+            state = replace(state, einrichtung=inst)
+        else:
+            notes.append(f"Die Einrichtung „{_shown(inst)}“ (Parameter einrichtung) ist "
+                         "unbekannt.")
+    streuung = first.get("streuung")
+    if streuung:
+        if streuung in repo.indicators:
+            state = replace(state, streuung=streuung)
+        else:
+            notes.append(f"Der Indikator „{_shown(streuung)}“ (Parameter streuung) ist "
+                         "unbekannt; das Streudiagramm zeigt einen Vorschlag.")
+    return state
 
 
 def to_query(state: ViewState) -> str:
@@ -201,11 +278,19 @@ def to_query(state: ViewState) -> str:
     if state.ebene:
         params["ebene"] = state.ebene
     if state.auswahl:
-        params["auswahl"] = state.auswahl
+        params["auswahl"] = ",".join(state.selection)
+        if state.ansicht != ("vergleich" if state.weitere else "steckbrief"):
+            params["ansicht"] = state.ansicht
+    if state.einrichtung:
+        params["einrichtung"] = state.einrichtung
     params["indikator"] = state.indikator
     params["jahr"] = str(state.jahr)
+    if state.streuung:
+        params["streuung"] = state.streuung
     if state.schulen:
         params["schulen"] = "an"
+    if state.arten:
+        params["arten"] = ",".join(state.arten)
     params.update(options_params(state.karte))
     return "?" + urlencode(params, safe=";,")
 
@@ -217,19 +302,79 @@ def drill(state: ViewState, clicked: str, repo: Repository) -> ViewState:
     """
     if clicked not in repo.areas:
         return state
+    state = _single(state)
     target = repo.view_target(clicked)
     if target is None:
         return replace(state, auswahl=repo.collapse(clicked))
     return replace(state, gebiet=target, auswahl=target, ebene=None)
 
 
+def _single(state: ViewState) -> ViewState:
+    """Back to one selected area (a tab of the several-area panel becomes the profile)."""
+    tab = state.ansicht if state.ansicht in SINGLE_TABS else "steckbrief"
+    return replace(state, weitere=(), einrichtung=None, ansicht=tab)
+
+
+def toggle_selection(state: ViewState, clicked: str, repo: Repository) -> ViewState:
+    """Ctrl/Shift-click: add the area to the selection, or remove it if selected."""
+    if clicked not in repo.areas:
+        return state
+    area = repo.collapse(clicked) if repo.view_target(clicked) is None else clicked
+    current = list(state.selection)
+    if area in current:
+        current.remove(area)
+    elif len(current) < MAX_SELECTED:
+        current.append(area)
+    return select(state, current)
+
+
+def select(state: ViewState, areas: list[str] | tuple[str, ...]) -> ViewState:
+    """Select these areas (the first one's profile); several open the comparison."""
+    areas = list(dict.fromkeys(areas))[:MAX_SELECTED]
+    if not areas:
+        return replace(state, auswahl=None, weitere=(), einrichtung=None, ansicht="steckbrief")
+    state = replace(state, auswahl=areas[0], weitere=tuple(areas[1:]), einrichtung=None)
+    if len(areas) > 1 and state.ansicht not in MULTI_TABS:
+        return replace(state, ansicht="vergleich")
+    if len(areas) == 1 and state.ansicht not in SINGLE_TABS:
+        return replace(state, ansicht="steckbrief")
+    return state
+
+
+def open_area(state: ViewState, area_id: str, repo: Repository) -> ViewState:
+    """Jump to any area (search): its children if it has several, else it among its peers;
+    its profile opens either way."""
+    if area_id not in repo.areas:
+        return state
+    state = _single(replace(state, ebene=None, auswahl=None))
+    moved = _set_gebiet(state, area_id, repo)
+    return moved if moved.auswahl else replace(moved, auswahl=moved.gebiet)
+
+
+def open_institution(state: ViewState, inst_id: str, repo: Repository,
+                     jump: bool = False) -> ViewState:
+    """Open an institution's panel; with ``jump`` (search) also show the area it lies in,
+    with the institution layer on."""
+    inst = repo.institution(inst_id)
+    if inst is None or inst.area_id not in repo.areas:
+        return state
+    if jump:
+        state = replace(open_area(state, inst.area_id, repo), schulen=True)
+        if state.arten and inst.type not in state.arten:
+            state = replace(state, arten=(*state.arten, inst.type))
+    return replace(state, einrichtung=inst_id)
+
+
 def up(state: ViewState, repo: Repository) -> ViewState:
     """One level up (Zurück, Escape); the area we came from stays selected."""
     if state.ebene:
         return replace(state, ebene=None)  # from "all Gemeinden" back to their Kreise
+    if state.einrichtung:
+        return replace(state, einrichtung=None)  # close the institution's panel first
     if state.gebiet == ROOT:
         return state
-    return replace(state, gebiet=repo.view_parent_above(state.gebiet), auswahl=state.gebiet)
+    return replace(_single(state), gebiet=repo.view_parent_above(state.gebiet),
+                   auswahl=state.gebiet)
 
 
 def goto(state: ViewState, area_id: str, repo: Repository) -> ViewState:

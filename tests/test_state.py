@@ -137,3 +137,56 @@ def test_indicator_without_values_in_view_says_where_data_exist(repo):
 def test_deep_link_to_a_kreisfreie_stadt_selects_its_gemeinde(repo):
     state, notes = parse_query(f"gebiet={DARMSTADT_KREIS}", repo)
     assert notes == [] and state.gebiet == ROOT and state.auswahl == DARMSTADT
+
+
+WESTEND_SUED = "06412000-004"
+
+
+def test_several_selected_areas_round_trip_and_open_the_comparison(repo):
+    state, notes = parse_query(f"gebiet={FFM}&auswahl={BOCKENHEIM},{WESTEND_SUED},{BOCKENHEIM}"
+                               "&indikator=sgb2_quote_u15&jahr=2023", repo)
+    assert notes == []
+    assert state.selection == (BOCKENHEIM, WESTEND_SUED) and state.ansicht == "vergleich"
+    assert to_query(state) == (f"?gebiet={FFM}&auswahl={BOCKENHEIM},{WESTEND_SUED}"
+                               "&indikator=sgb2_quote_u15&jahr=2023")
+    combined = parse_query(to_query(state) + "&ansicht=sozialraum", repo)[0]
+    assert combined.ansicht == "sozialraum" and "ansicht=sozialraum" in to_query(combined)
+
+
+def test_bad_panel_parameters_give_notices(repo):
+    state, notes = parse_query(f"gebiet={FFM}&auswahl={BOCKENHEIM},nix&ansicht=sozialraum"
+                               "&einrichtung=XX-1&streuung=foo&arten=schule,zoo", repo)
+    text = "\n".join(notes)
+    assert "„nix“ (Parameter auswahl) ist unbekannt und wird nicht ausgewählt" in text
+    assert "„sozialraum“ (Parameter ansicht) gibt es nur bei mehreren ausgewählten Gebieten" in text
+    assert "„XX-1“ (Parameter einrichtung) ist unbekannt" in text
+    assert "„foo“ (Parameter streuung) ist unbekannt" in text
+    assert "„zoo“ (Parameter arten) ist unbekannt" in text
+    assert state.selection == (BOCKENHEIM,) and state.ansicht == "steckbrief"
+    assert state.einrichtung is None and state.streuung is None and state.arten == ("schule",)
+
+
+def test_ctrl_click_toggles_areas_in_the_selection(repo):
+    from geodata.state import toggle_selection
+
+    state = parse_query(f"gebiet={FFM}&auswahl={BOCKENHEIM}", repo)[0]
+    both = toggle_selection(state, WESTEND_SUED, repo)
+    assert both.selection == (BOCKENHEIM, WESTEND_SUED) and both.ansicht == "vergleich"
+    back = toggle_selection(both, BOCKENHEIM, repo)
+    assert back.selection == (WESTEND_SUED,) and back.ansicht == "steckbrief"
+    assert toggle_selection(back, WESTEND_SUED, repo).selection == ()
+
+
+def test_open_area_and_institution_from_search(repo):
+    from geodata.state import open_area, open_institution
+
+    start = parse_query("", repo)[0]
+    quarter = open_area(start, BOCKENHEIM, repo)
+    assert (quarter.gebiet, quarter.auswahl) == (FFM, BOCKENHEIM)
+    kreis = open_area(quarter, GG, repo)  # several Gemeinden: shown, its profile open
+    assert (kreis.gebiet, kreis.auswahl) == (GG, GG)
+    inst = repo.institutions[BOCKENHEIM][0]
+    there = open_institution(start, inst.inst_id, repo, jump=True)
+    assert (there.gebiet, there.auswahl, there.einrichtung) == (FFM, BOCKENHEIM, inst.inst_id)
+    assert there.schulen
+    assert up(there, repo).einrichtung is None and up(there, repo).gebiet == FFM
