@@ -45,9 +45,11 @@
     if (context && context.id) { hideouts[context.id] = h; }
     const p = feature.properties;
     const k = (h.k || "")[p.i];
-    const selected = h.sel === p.id;
+    const pos = (h.sel || []).indexOf(p.id);
+    const selected = pos >= 0;
     const s = {
-      weight: selected ? 4 : 0.8,
+      weight: pos === 0 ? 4 : (selected ? 3 : 0.8),
+      dashArray: pos > 0 ? "6 3" : null,
       color: selected ? "#111111" : "#ffffff",
       opacity: 1,
       fillOpacity: 0.9,
@@ -91,6 +93,15 @@
     const id = context && context.id;
     layers[id] = layers[id] || {};
     layers[id][feature.properties.id] = layer;
+    // Ctrl/Shift/Cmd-click adds to the selection instead of drilling down: the server reads
+    // this store together with the click (set first, in the same event).
+    layer.on("click", function (e) {
+      const ev = e.originalEvent || {};
+      if (window.dash_clientside && window.dash_clientside.set_props) {
+        window.dash_clientside.set_props("klick-taste",
+                                         {data: ev.ctrlKey || ev.shiftKey || ev.metaKey ? 1 : 0});
+      }
+    });
     layer.bindTooltip(function () { return tooltip(feature, hideouts[id]); },
                       {sticky: true, direction: "auto", className: "ba-tip"});
     layer.on("tooltipopen", function () {
@@ -115,17 +126,94 @@
     radius: 5, color: "#1a1a1a", weight: 1.5, opacity: 1, fillColor: "#ffffff", fillOpacity: 1,
   };
 
-  function schoolMarker(feature, latlng) {
-    // Own pane (own SVG) above the areas: whichever layer loads last, schools stay on top.
-    return L.circleMarker(latlng, Object.assign({className: "ba-school", pane: "markerPane"},
-                                                SCHOOL_STYLE));
+  function schoolMarker(feature, latlng, context) {
+    // Own pane (own SVG) above the areas: whichever layer loads last, institutions stay on top.
+    const color = (context && context.hideout && context.hideout.color) || "#1a1a1a";
+    return L.circleMarker(latlng, Object.assign({}, SCHOOL_STYLE, {
+      className: "ba-school ba-inst-" + feature.properties.type, pane: "markerPane", color: color,
+    }));
+  }
+
+  // A cluster of institutions: a round badge with the count, in the type's colour.
+  function clusterMarker(feature, latlng, index, context) {
+    const n = feature.properties.point_count;
+    const h = (context && context.hideout) || {};
+    const size = n < 10 ? 26 : (n < 100 ? 32 : 38);
+    const label = n + " " + (h.label || "Einrichtungen");
+    return L.marker(latlng, {
+      icon: L.divIcon({
+        className: "ba-cluster",
+        html: '<span style="background:' + esc(h.color || "#1f4e79") + ";width:" + size +
+              "px;height:" + size + 'px" title="' + esc(label) + ' – Klick: hineinzoomen">' +
+              n + "</span>",
+        iconSize: [size, size],
+      }),
+      title: label, alt: label,
+    });
   }
 
   // dash-leaflet applies a default GeoJSON style to every vector layer, points included.
-  function schoolStyle() { return SCHOOL_STYLE; }
+  function schoolStyle(feature, context) {
+    const color = (context && context.hideout && context.hideout.color) || "#1a1a1a";
+    return Object.assign({}, SCHOOL_STYLE, {color: color});
+  }
 
   function bindSchoolTooltip(feature, layer) {
-    layer.bindTooltip(esc(feature.properties.name), {className: "ba-tip"});
+    if (feature.properties.cluster) { return; }
+    layer.bindTooltip(esc(feature.properties.name) + "<br><small>Klick: Einzelheiten</small>",
+                      {className: "ba-tip"});
+  }
+
+  // Drawing a rectangle or polygon selects the areas in it: the shape goes to the server
+  // (store "gezeichnet"), then disappears. Leaflet.draw's texts in German.
+  const DRAW_DE = {
+    "draw.toolbar.buttons.rectangle": "Rechteck: Gebiete darin auswählen",
+    "draw.toolbar.buttons.polygon": "Vieleck: Gebiete darin auswählen",
+    "draw.toolbar.actions.text": "Abbrechen", "draw.toolbar.actions.title": "Zeichnen abbrechen",
+    "draw.toolbar.finish.text": "Fertig", "draw.toolbar.finish.title": "Vieleck abschließen",
+    "draw.toolbar.undo.text": "Letzten Punkt löschen",
+    "draw.toolbar.undo.title": "Letzten Punkt löschen",
+    "draw.handlers.rectangle.tooltip.start": "Klicken und ziehen: Rechteck aufziehen",
+    "draw.handlers.simpleshape.tooltip.end": "Maus loslassen: auswählen",
+    "draw.handlers.polygon.tooltip.start": "Klicken: ersten Eckpunkt setzen",
+    "draw.handlers.polygon.tooltip.cont": "Klicken: nächsten Eckpunkt setzen",
+    "draw.handlers.polygon.tooltip.end": "Ersten Punkt klicken: Vieleck schließen",
+    "draw.handlers.polyline.error": "<strong>Fehler:</strong> Kanten dürfen sich nicht kreuzen",
+  };
+  function germanDraw() {
+    if (!window.L || !L.drawLocal) { return false; }
+    Object.keys(DRAW_DE).forEach(function (path) {
+      const keys = path.split(".");
+      let obj = L.drawLocal;
+      for (let i = 0; i < keys.length - 1; i++) { obj = obj[keys[i]] = obj[keys[i]] || {}; }
+      obj[keys[keys.length - 1]] = DRAW_DE[path];
+    });
+    document.querySelectorAll(".leaflet-draw-draw-rectangle").forEach(function (a) {
+      a.title = DRAW_DE["draw.toolbar.buttons.rectangle"];
+      a.setAttribute("aria-label", a.title);
+    });
+    document.querySelectorAll(".leaflet-draw-draw-polygon").forEach(function (a) {
+      a.title = DRAW_DE["draw.toolbar.buttons.polygon"];
+      a.setAttribute("aria-label", a.title);
+    });
+    return document.querySelector(".leaflet-draw-draw-rectangle") !== null;
+  }
+  const drawTimer = setInterval(function () { if (germanDraw()) { clearInterval(drawTimer); } },
+                                200);
+
+  function onDrawn(e) {
+    const shape = e.layer;
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("gezeichnet", {data: {
+        geometry: shape.toGeoJSON().geometry, t: Date.now(),
+      }});
+    }
+    setTimeout(function () {  // brief feedback, then away (also from dash-leaflet's group)
+      Object.values(shape._eventParents || {}).forEach(function (g) {
+        if (g.removeLayer) { g.removeLayer(shape); }
+      });
+      shape.remove();
+    }, 600);
   }
 
   // Keep Leaflet's idea of the map size right when the page layout changes (header, panel,
@@ -134,6 +222,7 @@
     L.Map.addInitHook(function () {
       const map = this;
       maps.push(map);
+      map.on("draw:created", onDrawn);
       new ResizeObserver(function () { map.invalidateSize({pan: false}); })
         .observe(map.getContainer());
     });
@@ -179,6 +268,17 @@
     }
   });
 
+  // Links of the panel (a.ba-nav) change the view in place, with a history entry; a click
+  // with a modifier key keeps the browser's own behaviour (new tab or window).
+  document.addEventListener("click", function (ev) {
+    const a = ev.target.closest && ev.target.closest("a.ba-nav");
+    if (!a || ev.defaultPrevented || ev.button !== 0 || ev.ctrlKey || ev.metaKey ||
+        ev.shiftKey || ev.altKey) { return; }
+    ev.preventDefault();
+    window.history.pushState({}, "", a.getAttribute("href"));
+    window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
+  });
+
   // Clientside callback: put the canonical query in the address bar without a history entry.
   function replaceSearch(query) {
     if (query && query !== window.location.search) {
@@ -194,6 +294,7 @@
 
   window.bildungsatlas = {
     style: style, bindTooltip: bindTooltip, schoolMarker: schoolMarker,
+    clusterMarker: clusterMarker,
     bindSchoolTooltip: bindSchoolTooltip, schoolStyle: schoolStyle, labelMarker: labelMarker, escapeHtml: esc, maps: maps,
   };
 })();

@@ -9,7 +9,8 @@ from geodata.repository import Repository
 
 def register_all(app: Dash, repo: Repository) -> None:
     """Register every feature's callbacks and routes."""
-    from callbacks import navigation, routes
+    from callbacks import navigation, routes, search
 
     routes.register(app, repo)
     navigation.register(app, repo)
+    search.register(app, repo)

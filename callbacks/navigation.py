@@ -15,25 +15,32 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
+from geodata.institutions import types_in
 from geodata.mapdata import suggest_manual_breaks
 from geodata.mapoptions import breaks_param, parse_options
 from geodata.repository import ROOT, Repository
+from geodata.search import search as find
+from geodata.selection import areas_in_shape
 from geodata.state import (
     ViewState,
     drill,
     fit_level,
     fit_year,
     goto,
+    open_area,
+    open_institution,
     parse_query,
+    select,
     to_query,
+    toggle_selection,
     up,
     view_areas,
 )
 from layers import ids
-from layers.choropleth import geometry_url, labels_layer, schools_layer
+from layers.choropleth import geometry_url, institution_layer, labels_layer
 from layers.controls import OPTION_CONTROLS, control_values, level_options, params_from_controls
-from layers.panel import area_panel, empty_panel
-from layers.shell import area_options, breadcrumb_items
+from layers.panel import render_panel
+from layers.shell import breadcrumb_items
 from layers.view import map_view, viewport
 
 
@@ -43,6 +50,21 @@ def _step_year(state: ViewState, repo: Repository, step: int) -> ViewState:
         return state
     pos = years.index(state.jahr) + step
     return replace(state, jahr=years[pos]) if 0 <= pos < len(years) else state
+
+
+def _open_hit(state: ViewState, repo: Repository, kind: str, item_id: str) -> ViewState:
+    """Jump to a search result: an area (its profile), or an institution (its panel)."""
+    if kind == "einrichtung":
+        return open_institution(state, item_id, repo, jump=True)
+    return open_area(state, item_id, repo)
+
+
+def _clicked_institution(trigger: dict[str, Any]) -> dict[str, Any]:
+    """The clickData of the institution layer that was clicked."""
+    for item in ctx.args_grouping["inst_click"]:
+        if item["id"] == trigger:
+            return item["value"] or {}
+    return {}
 
 
 def _next_state(
@@ -63,10 +85,40 @@ def _next_state(
         state = replace(state, schulen="an" in (inp["schools"] or []))
     elif trigger == ids.CHOROPLETH:
         clicked = ((inp["click"] or {}).get("properties") or {}).get("id")
-        if clicked:
+        if clicked and inp["mods"]:
+            state = toggle_selection(state, str(clicked), repo)
+        elif clicked:
             state = drill(state, str(clicked), repo)
-    elif trigger == ids.AREA_PICK and inp["picked"]:
-        state = drill(state, str(inp["picked"]), repo)
+    elif trigger == ids.DRAWN and inp["drawn"]:
+        found, note = areas_in_shape(repo, view_areas(state, repo),
+                                     (inp["drawn"] or {}).get("geometry"))
+        state = select(state, found) if found else state
+        notes = [note]
+    elif trigger == ids.SEARCH:
+        hits = find(repo, inp["search_text"] or "", limit=1)
+        if hits:
+            state = _open_hit(state, repo, hits[0].kind, hits[0].id)
+        else:
+            notes = [f"Die Suche nach „{(inp['search_text'] or '')[:40]}“ hat nichts gefunden."]
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.HIT_TYPE:
+        state = _open_hit(state, repo, str(trigger.get("kind")), str(trigger.get("id")))
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.CHART_TYPE:
+        point = ((ctx.triggered[0]["value"] or {}).get("points") or [{}])[0]
+        if point.get("customdata") in repo.areas:
+            state = select(state, [str(point["customdata"])])
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.SCATTER_TYPE:
+        picked = ctx.triggered[0]["value"]
+        if picked in repo.indicators:
+            state = replace(state, streuung=picked)
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.INST_TYPE:
+        props = _clicked_institution(trigger).get("properties") or {}
+        if props.get("id") and not props.get("cluster"):
+            state = open_institution(state, str(props["id"]), repo)
+    elif trigger == ids.INST_FILTER:
+        chosen = tuple(inp["inst_filter"] or ())
+        present = tuple(t.id for t, _n in types_in(repo, state.gebiet))
+        state = replace(state, schulen=bool(chosen),
+                        arten=() if not chosen or set(chosen) >= set(present) else chosen)
     elif trigger == ids.BACK:
         state = up(state, repo)
     elif trigger == ids.LEVEL:
@@ -84,6 +136,14 @@ def _next_state(
         state = goto(state, str(trigger.get("area", ROOT)), repo)
     state, more = fit_year(state, repo)
     return state, notes + more
+
+
+def _panel_key(state: ViewState) -> str:
+    """What the panel shows depends on; an unchanged key sends no panel."""
+    charts = state.ansicht == "diagramme"
+    return "|".join([",".join(state.selection), state.ansicht, state.einrichtung or "",
+                     str(state.jahr), state.indikator if charts else "",
+                     state.streuung or "" if charts else ""])
 
 
 def register(app: Dash, repo: Repository) -> None:
@@ -124,8 +184,9 @@ def register(app: Dash, repo: Repository) -> None:
             "schools": Output(ids.SCHOOLS, "children"),
             "labels": Output(ids.LABELS, "children"),
             "title": Output(ids.VIEW_TITLE, "children"),
-            "pick_options": Output(ids.AREA_PICK, "options"),
-            "pick": Output(ids.AREA_PICK, "value"),
+            "search_text": Output(ids.SEARCH, "value"),
+            "inst_filter_options": Output(ids.INST_FILTER, "options"),
+            "inst_filter": Output(ids.INST_FILTER, "value"),
             "app_class": Output(ids.APP, "className"),
         },
         inputs={
@@ -135,7 +196,13 @@ def register(app: Dash, repo: Repository) -> None:
             "schools": Input(ids.SCHOOLS_TOGGLE, "value"),
             "map_clicks": Input(ids.CHOROPLETH, "n_clicks"),
             "back": Input(ids.BACK, "n_clicks"),
-            "picked": Input(ids.AREA_PICK, "value"),
+            "search_submit": Input(ids.SEARCH, "n_submit"),
+            "hits": Input({"type": ids.HIT_TYPE, "kind": ALL, "id": ALL}, "n_clicks"),
+            "drawn": Input(ids.DRAWN, "data"),
+            "charts": Input({"type": ids.CHART_TYPE, "name": ALL}, "clickData"),
+            "scatter": Input({"type": ids.SCATTER_TYPE, "name": ALL}, "value"),
+            "inst_clicks": Input({"type": ids.INST_TYPE, "art": ALL}, "n_clicks"),
+            "inst_filter": Input(ids.INST_FILTER, "value"),
             "level": Input(ids.LEVEL, "value"),
             "controls": controls_in,
             "present": Input(ids.PRESENT, "n_clicks"),
@@ -149,15 +216,21 @@ def register(app: Dash, repo: Repository) -> None:
             "shown_url": State(ids.CHOROPLETH, "url"),
             "panel_key": State(ids.PANEL_KEY, "data"),
             "rendered": State(ids.RENDERED, "data"),
+            "mods": State(ids.CLICK_MODS, "data"),
+            "search_text": State(ids.SEARCH, "value"),
+            "inst_click": State({"type": ids.INST_TYPE, "art": ALL}, "clickData"),
         },
     )
     def update_view(**inp: Any) -> dict[str, Any]:
         trigger = ctx.triggered_id
+        if inp["panel_key"] is None:
+            trigger = None  # the page's first render is always from the address (a store
+            # mounting may report itself as changed)
         search = inp["search"]
         if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
             raise PreventUpdate  # new breadcrumb buttons appearing, not a click
-        if trigger == ids.AREA_PICK and not inp["picked"]:
-            raise PreventUpdate  # the picker being reset
+        if trigger == ids.SEARCH and not (inp["search_text"] or "").strip():
+            raise PreventUpdate  # Enter in an empty search box
         if trigger == ids.URL and search == inp["rendered"]:
             raise PreventUpdate  # the address caught up with the view on screen
         state, notes = _next_state(repo, search, trigger, inp)
@@ -170,14 +243,18 @@ def register(app: Dash, repo: Repository) -> None:
         restore = first or from_address  # controls must show what the address says
         url_changed = query != (search or "")
         mv = map_view(repo, state)
-        key = f"{state.auswahl}|{state.jahr}"
+        key = _panel_key(state)
         panel: Any = no_update
         if key != inp["panel_key"]:
-            panel = area_panel(repo, state.auswahl, state.jahr) if state.auswahl else empty_panel()
+            panel = render_panel(repo, state)
         schools: Any = no_update
-        if geo_changed or restore or trigger == ids.SCHOOLS_TOGGLE:
+        inst_types = types_in(repo, state.gebiet) if state.gebiet != ROOT else []
+        if geo_changed or restore or trigger in (ids.SCHOOLS_TOGGLE, ids.INST_FILTER) or (
+                isinstance(trigger, dict) and trigger.get("type") == ids.HIT_TYPE):
             show = state.schulen and state.gebiet != ROOT
-            schools = [schools_layer(state.gebiet, repo.version)] if show else []
+            schools = [institution_layer(state.gebiet, repo.version, t.id, t.color, t.plural)
+                       for t, _n in inst_types
+                       if show and (not state.arten or t.id in state.arten)]
         labels: Any = no_update
         if geo_changed or restore or trigger == ids.NAMES:
             labels = [labels_layer(state.gebiet, state.ebene, repo.version)] if state.karte.namen else []
@@ -209,9 +286,14 @@ def register(app: Dash, repo: Repository) -> None:
             "schools": schools,
             "labels": labels,
             "title": mv.title,
-            "pick_options": area_options(repo, state) if geo_changed or first else nu,
-            "pick": None if trigger == ids.AREA_PICK else nu,
+            "search_text": "" if trigger == ids.SEARCH or (
+                isinstance(trigger, dict) and trigger.get("type") == ids.HIT_TYPE) else nu,
+            "inst_filter_options": [{"label": f" {t.plural} ({n})", "value": t.id}
+                                    for t, n in inst_types] if geo_changed or restore else nu,
+            "inst_filter": [t.id for t, _n in inst_types
+                            if state.schulen and (not state.arten or t.id in state.arten)],
             "app_class": " ".join(
                 ["ba-app"] + (["ba-present"] if state.karte.praesentation else [])
-                + (["ba-schools-on"] if state.schulen and state.gebiet != ROOT else [])),
+                + (["ba-schools-on"] if state.schulen and state.gebiet != ROOT else [])
+                + (["ba-selecting"] if len(state.selection) > 1 else [])),
         }

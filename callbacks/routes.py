@@ -102,7 +102,8 @@ def register(app: Dash, repo: Repository) -> None:
     def school_points(area_id: str) -> Response:
         if area_id not in repo.areas:
             return _json_error(str(UnknownAreaError(area_id)), 404)
-        return send_json(repo.institutions_geojson(area_id), cache=True)
+        inst_type = request.args.get("art") or None
+        return send_json(repo.institutions_geojson(area_id, inst_type), cache=True)
 
     @server.route("/api/indikatoren")
     def api_indicators() -> Response:

@@ -106,8 +106,8 @@ def profile_year(repo: Repository, area_id: str, ind: Indicator, year: int) -> i
     return nearest_year(have, year)
 
 
-def _state_of(repo: Repository, area_id: str, ind: Indicator, year: int) -> str:
-    """State of a reference value (parent or overall) judged on its own."""
+def reference_state(repo: Repository, area_id: str, ind: Indicator, year: int) -> str:
+    """State of a reference value (parent or overall) judged on its own (primary rule)."""
     val = repo.value(area_id, ind.id, year)
     if val is None:
         return "keine_daten"
@@ -133,7 +133,7 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
         state, rank, rank_of, z = "keine_daten", None, 0, None
         for y in repo.years_for(ind.id):
             if pos is None:  # not on the map (cannot happen for areas of the atlas)
-                st = _state_of(repo, area_id, ind, y)
+                st = reference_state(repo, area_id, ind, y)
                 trend.append((y, _ok(repo.value(area_id, ind.id, y), st)))
                 if y == shown_year:
                     state = st
@@ -151,8 +151,8 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
                 rank_of = len(present)
                 z = zscore(ok[pos], present) if ok[pos] is not None else None
         val = repo.value(area_id, ind.id, shown_year)
-        par_state = _state_of(repo, peers.parent, ind, shown_year)
-        all_state = _state_of(repo, ROOT, ind, shown_year)
+        par_state = reference_state(repo, peers.parent, ind, shown_year)
+        all_state = reference_state(repo, ROOT, ind, shown_year)
         rows.append(ProfileRow(
             indicator=ind,
             year=shown_year,
@@ -202,7 +202,7 @@ def year_state_of_member(repo: Repository, area_id: str, ind: Indicator, year: i
     """A member's state as the map shows it among its peers."""
     peers = peers_of(repo, area_id)
     if peers.shown not in peers.ids:
-        return _state_of(repo, area_id, ind, year)
+        return reference_state(repo, area_id, ind, year)
     states, _ = year_states(repo, peers.ids, ind, year, peers.parent, suppression_rule(repo))
     return states[peers.ids.index(peers.shown)]
 
@@ -231,8 +231,8 @@ def combined_rows(repo: Repository, members: Sequence[str], year: int) -> list[P
             val, st = combined_value(repo, members, ind, y)
             trend.append((y, val.value if val is not None and st == "ok" else None))
         val, state = combined_value(repo, members, ind, shown_year)
-        par_state = _state_of(repo, parent, ind, shown_year)
-        all_state = _state_of(repo, ROOT, ind, shown_year)
+        par_state = reference_state(repo, parent, ind, shown_year)
+        all_state = reference_state(repo, ROOT, ind, shown_year)
         rows.append(ProfileRow(
             indicator=ind, year=shown_year, value=_ok(val, state), state=state,
             parent_value=_ok(repo.value(parent, ind.id, shown_year), par_state),

@@ -373,6 +373,10 @@ class Repository:
         ]
         return orjson.dumps({"type": "FeatureCollection", "features": feats})
 
+    def label_point(self, area_id: str) -> tuple[float, float]:
+        """(lon, lat) of a point inside the area, where its name is placed."""
+        return self._label_points[area_id]
+
     def institution(self, inst_id: str) -> Institution | None:
         """The institution with this id, or None."""
         index = self.memo("institutions_by_id", lambda: {

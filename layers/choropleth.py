@@ -28,13 +28,13 @@ class Hideout(TypedDict):
 
     k: one character per feature, in feature order: the class digit, or a special state
     ("-" keine Daten, "x" gesperrt, "n" nicht bewertet); c: colour per class; sel: outlined area
-    id; h: tooltip heading; s: 1 if the values are synthetic; v: URL of the tooltip texts
+    ids (the first is the profile's); h: tooltip heading; s: 1 if the values are synthetic; v: URL of the tooltip texts
     (fetched on the first hover, so the restyle payload stays small).
     """
 
     k: str
     c: list[str]
-    sel: str | None
+    sel: list[str]
     h: str
     s: int
     v: str
@@ -55,12 +55,13 @@ def geometry_url(parent_id: str, level: str | None, version: str) -> str:
     return _view_url(GEO_PREFIX, parent_id, level, version)
 
 
-def schools_url(area_id: str, version: str) -> str:
-    """URL of the school points in or below ``area_id``."""
-    return SCHOOLS_PREFIX + quote(area_id) + ".json?v=" + version
+def schools_url(area_id: str, version: str, inst_type: str | None = None) -> str:
+    """URL of the institution points in or below ``area_id`` (of one type if given)."""
+    url = SCHOOLS_PREFIX + quote(area_id) + ".json?v=" + version
+    return url + (f"&art={quote(inst_type)}" if inst_type else "")
 
 
-def build_hideout(md: MapData, selected: str | None, values_url: str) -> Hideout:
+def build_hideout(md: MapData, selected: list[str], values_url: str) -> Hideout:
     """The restyle payload of a map (see `Hideout`)."""
     chars = [
         str(c) if st == "ok" and c is not None else STATE_CHARS.get(st, "-")
@@ -121,6 +122,7 @@ def choropleth_map(repo: Repository) -> dl.Map:
         ),
         dl.LayerGroup(id=ids.LABELS),
         dl.LayerGroup(id=ids.SCHOOLS),
+        draw_control(),
     ]
     return dl.Map(
         id=ids.MAP,
@@ -146,12 +148,33 @@ def labels_layer(parent_id: str, level: str | None, version: str) -> dl.GeoJSON:
     )
 
 
-def schools_layer(area_id: str, version: str) -> dl.GeoJSON:
-    """Point layer of the schools in or below ``area_id``."""
+def institution_layer(area_id: str, version: str, type_id: str, color: str,
+                      label: str) -> dl.GeoJSON:
+    """Point layer of one institution type in or below ``area_id``, clustered when zoomed
+    out (a cluster shows its count; a click on it zooms in)."""
     return dl.GeoJSON(
-        url=schools_url(area_id, version),
+        id=ids.institutions(type_id),
+        url=schools_url(area_id, version, type_id),
+        cluster=True,
+        zoomToBoundsOnClick=True,
+        superClusterOptions={"radius": 48, "maxZoom": 13},
+        hideout={"color": color, "label": label},
         pointToLayer={"variable": "bildungsatlas.schoolMarker"},
+        clusterToLayer={"variable": "bildungsatlas.clusterMarker"},
         style={"variable": "bildungsatlas.schoolStyle"},
         onEachFeature={"variable": "bildungsatlas.bindSchoolTooltip"},
         bubblingMouseEvents=False,
     )
+
+
+def draw_control() -> dl.FeatureGroup:
+    """Rectangle and polygon tools: every area whose inner point lies in the drawn shape is
+    selected (the shape itself is removed again by assets/bildungsatlas.js)."""
+    return dl.FeatureGroup(dl.EditControl(
+        id=ids.DRAW,
+        position="topleft",
+        draw={"rectangle": {"shapeOptions": {"color": "#c2410c", "weight": 2}},
+              "polygon": {"shapeOptions": {"color": "#c2410c", "weight": 2}},
+              "polyline": False, "circle": False, "marker": False, "circlemarker": False},
+        edit={"edit": False, "remove": False},
+    ), id=ids.DRAW_GROUP)

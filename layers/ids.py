@@ -45,3 +45,36 @@ PRESENT = "praesentation"
 PRESENT_EXIT = "praesentation-ende"
 YEAR_PREV = "jahr-zurueck"
 YEAR_NEXT = "jahr-vor"
+
+# Panel: charts, search, selection, institutions (Issue 4)
+CHART_TYPE = "diagramm"
+SCATTER_TYPE = "streuung-wahl"
+CLICK_MODS = "klick-taste"  # 1 while a map click had Ctrl/Shift/Cmd pressed (assets JS)
+DRAW = "zeichnen"
+DRAW_GROUP = "zeichnen-gruppe"
+DRAWN = "gezeichnet"  # the last drawn shape's geometry (set by assets JS)
+SEARCH = "suche"
+SEARCH_RESULTS = "suche-treffer"
+HIT_TYPE = "treffer"
+INST_TYPE = "einrichtungen"
+INST_FILTER = "arten"
+
+
+def chart(name: str) -> dict[str, str]:
+    """Pattern-matching id of a panel chart (zeit, rang, streuung)."""
+    return {"type": CHART_TYPE, "name": name}
+
+
+def scatter_pick() -> dict[str, str]:
+    """Pattern-matching id of the scatter's indicator picker (exists only on its tab)."""
+    return {"type": SCATTER_TYPE, "name": "x"}
+
+
+def hit(kind: str, item_id: str) -> dict[str, str]:
+    """Pattern-matching id of one search result button."""
+    return {"type": HIT_TYPE, "kind": kind, "id": item_id}
+
+
+def institutions(type_id: str) -> dict[str, str]:
+    """Pattern-matching id of the point layer of one institution type."""
+    return {"type": INST_TYPE, "art": type_id}

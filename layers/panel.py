@@ -1,138 +1,297 @@
-"""The area panel ("Gebietsprofil"): name, level, parent, population, indicators, schools."""
+"""The side panel: an area's profile ("Steckbrief"), its charts and institutions; the
+comparison of several selected areas and their combination ("Sozialraum"); an institution.
+
+Every tab and action is a link to the view's URL, so each panel state has an
+address, the Back button walks through them, and a middle click opens a new tab.
+"""
 
 from __future__ import annotations
 
-from itertools import groupby
+from collections import defaultdict
+from dataclasses import replace
 
 from dash import html
 
-from geodata.mapdata import area_state
+from geodata.institutions import type_of, types_in
 from geodata.numfmt import format_number
-from geodata.repository import ROOT, Indicator, Institution, Repository
-from geodata.suppression import LABEL, SYMBOL
+from geodata.profile import combined_population, combined_rows, peers_of, profile_rows
+from geodata.repository import ROOT, Institution, Repository
+from geodata.state import MULTI_TABS, SINGLE_TABS, ViewState, to_query
+from layers.charts import charts
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
+from layers.profile_view import POPULATION, cell, headline_split, profile_table
 
-POPULATION = "einwohner"
-
-
-def _shown_year(repo: Repository, area_id: str, ind: Indicator, year: int) -> int | None:
-    """The map's year if the area has a value then, else its newest year with a value."""
-    if repo.value(area_id, ind.id, year) is not None:
-        return year
-    latest = repo.latest_value(area_id, ind.id)
-    return None if latest is None else latest[0]
+HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquote_u3",
+            "quote_ohne_abschluss")
 
 
-def _value_cell(repo: Repository, area_id: str, ind: Indicator, year: int | None,
-                map_year: int) -> html.Td:
-    """The value for ``year``, marked with the year when it is not the map's year."""
-    val = None if year is None else repo.value(area_id, ind.id, year)
-    if val is None:
-        return html.Td("–", className="ba-num ba-missing", title="keine Daten")
-    state = area_state(repo, area_id, ind, year) if year is not None else "keine_daten"
-    if state != "ok":  # never the number of a suppressed or unrated value
-        return html.Td(SYMBOL[state], className="ba-num ba-missing", title=LABEL[state])
-    if year == map_year:
-        return html.Td(format_number(val.value, ind.decimals), className="ba-num")
-    return html.Td(
-        [format_number(val.value, ind.decimals), html.Sup(str(year), className="ba-year-note")],
-        className="ba-num",
-        title=f"Wert von {year}; für {map_year} liegt kein Wert vor",
-    )
+def _link(state: ViewState, text: object, cls: str = "ba-button", **kw: object) -> html.A:
+    """A link to another view; assets JS navigates in place (like ``dcc.Link``, but with
+    ARIA attributes)."""
+    return html.A(text, href="/" + to_query(state), className=cls + " ba-nav", **kw)
 
 
-def _indicator_rows(
-    repo: Repository, area_id: str, parent: str, year: int
-) -> tuple[list, int]:
-    """Table rows grouped by topic, and how many indicators were left out for lack of data."""
-    rows: list = []
-    with_data = [i for i in repo.indicators.values() if _shown_year(repo, area_id, i, year)]
-    ordered = sorted(with_data, key=lambda i: i.topic)  # sorted() is stable: catalogue order
-    for topic, inds in groupby(ordered, key=lambda i: i.topic):
-        rows.append(html.Tr(html.Th(topic, colSpan=3, scope="colgroup", className="ba-topic")))
-        for ind in inds:
-            shown = _shown_year(repo, area_id, ind, year)
-            name: list = [ind.name]
-            if ind.unit and ind.kind != "count":  # a count's name says what it counts
-                name.append(html.Span(f" in {ind.unit}", className="ba-unit"))
-            if ind.synthetic:
-                name += [" ", synthetic_badge()]
-            rows.append(
-                html.Tr(
-                    [
-                        html.Th(name, scope="row", title=ind.description),
-                        # The comparison uses the same year as the area's own value.
-                        _value_cell(repo, area_id, ind, shown, year),
-                        _value_cell(repo, parent, ind, shown, year),
-                    ]
-                )
-            )
-    return rows, len(repo.indicators) - len(with_data)
+def _tabs(state: ViewState, labels: dict[str, str]) -> html.Nav:
+    items = []
+    for key, label in labels.items():
+        current = state.ansicht == key
+        items.append(_link(replace(state, ansicht=key, einrichtung=None), label,
+                           "ba-tab" + (" ba-tab-on" if current else ""),
+                           **{"aria-current": "page" if current else "false"}))
+    return html.Nav(items, className="ba-tabs", **{"aria-label": "Ansicht des Profils"})
 
 
-def _school_item(inst: Institution) -> html.Li:
-    pupils = inst.attrs.get("schueler_insgesamt")
-    detail = [str(inst.attrs.get("schulart", "")).replace(";", ", ")]
-    if isinstance(pupils, (int, float)):
-        detail.append(f"{format_number(pupils)} Schüler/-innen")
-    return html.Li([html.Span(inst.name, className="ba-school-name"),
-                    html.Span(" · ".join(d for d in detail if d), className="ba-school-detail")])
-
-
-def area_panel(repo: Repository, area_id: str, year: int) -> list:
-    """Panel children for one area; ``year`` is the map's year."""
+def _subtitle(repo: Repository, area_id: str) -> str:
     area = repo.area(area_id)
     level = repo.level(area.level)
-    parent = repo.view_parent_above(area_id)
-    parent_name = repo.display_name(parent)
+    kind = f" ({area.kind})" if area.kind and area.kind != level.name else ""
+    above = repo.view_parent_above(area_id)
+    where = f" in {repo.display_name(above)}" if above != ROOT else ""
+    return level.name + kind + where
+
+
+def _peers_label(repo: Repository, area_id: str) -> str:
+    peers = peers_of(repo, area_id)
+    plural = repo.level(repo.areas[peers.shown].level).plural
+    where = f" in {repo.display_name(peers.parent)}" if peers.parent != ROOT else ""
+    return f"{len(peers.ids)} {plural}{where}"
+
+
+def _population_text(repo: Repository, area_id: str) -> str:
     pop = repo.latest_value(area_id, POPULATION)
-    pop_text = "keine Angabe"
-    if pop is not None:
-        pop_year, pop_val = pop
-        pop_text = f"{format_number(pop_val.value)} ({pop_year})"
-    schools = [i for i in repo.institutions_in(area_id) if i.type == "schule"]
-    kind = area.kind if area.kind and area.kind != level.name else ""
-    subtitle = level.name + (f" ({kind})" if kind else "")
-    if area.parent_id != ROOT:
-        subtitle += f" in {repo.area(area.parent_id).name}"
-    rows, n_hidden = _indicator_rows(repo, area_id, parent, year)
-    hidden_note = (
-        f" {n_hidden} Indikatoren ohne Werte für dieses Gebiet sind ausgeblendet."
-        if n_hidden else ""
-    )
-    real_sources = sorted({i.source for i in repo.indicators.values() if not i.synthetic})
+    if pop is None:
+        return "Einwohner: keine Angabe"
+    return f"{format_number(pop[1].value)} Einwohner ({pop[0]})"
+
+
+def _footnote(year: int) -> html.P:
+    return html.P([html.Span("▌", className="ba-synth-mark", **{"aria-hidden": "true"}),
+                   f"Orange Kante: {SYNTHETIC_LABEL} (Demo, keine amtlichen Daten). "
+                   "Rang 1 = größter Bedarf unter den Gebieten derselben Karte; Abw. = "
+                   "Abweichung vom Mittel in Standardabweichungen (rechts/orange = mehr "
+                   f"Bedarf). Kleine Jahreszahl: Wert aus diesem Jahr statt {year}. "
+                   "· = gesperrt, n. b. = nicht bewertet."], className="ba-footnote")
+
+
+def _sources(repo: Repository) -> html.Details:
+    real = sorted({i.source for i in repo.indicators.values() if not i.synthetic})
+    return html.Details([html.Summary("Quellen der amtlichen Werte"),
+                         html.Ul([html.Li(s) for s in real])], className="ba-footnote")
+
+
+def steckbrief(repo: Repository, state: ViewState) -> list:
+    """Profile of the first selected area."""
+    area_id = state.auswahl or ""
+    peers = peers_of(repo, area_id)
+    n_inst = len(repo.institutions_in(area_id))
     return [
-        html.H2(area.name, id="profil-titel", className="ba-panel-title"),
-        html.Div(subtitle, className="ba-panel-sub"),
-        html.Dl(
-            [html.Dt("Einwohner"), html.Dd(pop_text, className="ba-num"),
-             html.Dt("Schlüssel"), html.Dd(area.area_id)],
-            className="ba-facts",
-        ),
-        html.Table(
-            [
-                html.Caption(f"Indikatoren {year} im Vergleich"),
-                html.Colgroup([html.Col(className="ba-col-name"), html.Col(), html.Col()]),
-                html.Thead(html.Tr([html.Th("Indikator", scope="col"),
-                                    html.Th(area.name, scope="col", className="ba-num"),
-                                    html.Th(parent_name, scope="col", className="ba-num")])),
-                html.Tbody(rows),
-            ],
-            className="ba-profile-table",
-        ),
-        html.P([synthetic_badge(), f" = {SYNTHETIC_LABEL}, erzeugt für die Demo – keine "
-                "amtlichen Daten. Hochgestellt: Jahr eines Werts, wenn es für "
-                f"{year} keinen gibt.{hidden_note}"], className="ba-footnote"),
-        html.Details(
-            [html.Summary("Quellen der amtlichen Werte"),
-             html.Ul([html.Li(s) for s in real_sources])],
-            className="ba-footnote",
-        ),
-        html.H3(f"Schulen ({len(schools)})", className="ba-panel-h3"),
-        html.Ul([_school_item(s) for s in schools], className="ba-school-list")
-        if schools else html.P("Keine Schulen erfasst.", className="ba-footnote"),
-        html.P("Schuldaten: Schuljahr 2015/16 (jedeschule.de, nach amtlichen "
-               "Schulverzeichnissen).", className="ba-footnote"),
+        html.P(f"{_population_text(repo, area_id)} · {n_inst} Einrichtungen · "
+               f"Schlüssel {area_id}", className="ba-facts-line"),
+        *profile_table(profile_rows(repo, area_id, state.jahr), state.jahr,
+                       "Wert",
+                       repo.display_name(peers.parent) if peers.parent != ROOT else None,
+                       "Gesamt", _peers_label(repo, area_id)),
+        _footnote(state.jahr),
+        _sources(repo),
+    ]
+
+
+def _combined_name(repo: Repository, members: tuple[str, ...]) -> str:
+    names = [repo.areas[a].name for a in members]
+    return " + ".join(names) if len(names) <= 3 else f"{names[0]} + {len(names) - 1} weitere"
+
+
+def sozialraum(repo: Repository, state: ViewState) -> list:
+    """Profile of the selection taken together (summed counts, recomputed rates)."""
+    members = state.selection
+    rows = combined_rows(repo, members, state.jahr)
+    pop_row = next((r for r in rows if r.indicator.id == POPULATION), None)
+    pop = combined_population(repo, members, pop_row.year) if pop_row else None
+    parents = {peers_of(repo, a).parent for a in members}
+    parent = parents.pop() if len(parents) == 1 else ROOT
+    return [
+        html.P(["Zusammengefasst aus ", html.Strong(f"{len(members)} Gebieten"), ": ",
+                ", ".join(repo.areas[a].name for a in members), ". Anzahlen sind summiert, "
+                "Quoten aus summierten Zählern und Nennern neu berechnet (nicht gemittelt)."],
+               className="ba-footnote"),
+        html.Dl([html.Dt("Einwohner"),
+                 html.Dd(f"{format_number(pop)} ({pop_row.year})" if pop is not None and pop_row
+                         else "keine Angabe", id="sozialraum-einwohner")],
+                className="ba-facts"),
+        *profile_table(rows, state.jahr, "Sozialraum",
+                       repo.display_name(parent) if parent != ROOT else None, "Gesamt", "",
+                       ranked=False),
+        _footnote(state.jahr),
+    ]
+
+
+def vergleich(repo: Repository, state: ViewState) -> list:
+    """The selected areas side by side (headline indicators of the profile year)."""
+    members = state.selection
+    per_area = {a: {r.indicator.id: r for r in profile_rows(repo, a, state.jahr)}
+                for a in members}
+    first_rows = [r for rows in per_area.values() for r in rows.values()]
+    head, _ = headline_split(list({r.indicator.id: r for r in first_rows}.values()))
+    order = [i for i in repo.indicators if i in {r.indicator.id for r in head}]
+    body = []
+    for ind_id in order:
+        ind = repo.indicators[ind_id]
+        cells = [html.Th([ind.name] + ([" ", synthetic_badge()] if ind.synthetic else []),
+                         scope="row", title=ind.description)]
+        for a in members:
+            row = per_area[a].get(ind_id)
+            cells.append(cell(row.value, row.state, ind.decimals,
+                              row.year if row.year != state.jahr else None) if row
+                         else cell(None, "keine_daten", ind.decimals))
+        body.append(html.Tr(cells))
+    remove = [
+        html.Li([repo.areas[a].name, " ",
+                 _link(state_without(state, a), "×", "ba-remove",
+                       title=f"{repo.areas[a].name} aus der Auswahl entfernen",
+                       **{"aria-label": f"{repo.areas[a].name} aus der Auswahl entfernen"})])
+        for a in members
+    ]
+    return [
+        html.Ul(remove, className="ba-chips"),
+        html.Div([
+            _link(replace(state, ansicht="sozialraum"), "Als Sozialraum zusammenfassen",
+                  "ba-button ba-primary", id="sozialraum-bilden"),
+            _link(replace(state, auswahl=None, weitere=(), ansicht="steckbrief"),
+                  "Auswahl aufheben", "ba-button"),
+        ], className="ba-actions"),
+        html.Div(html.Table([
+            html.Caption(f"{len(members)} Gebiete im Vergleich, {state.jahr}",
+                         className="ba-sr-only"),
+            html.Thead(html.Tr([html.Th("Indikator", scope="col")] +
+                               [html.Th(repo.areas[a].name, scope="col", className="ba-num")
+                                for a in members])),
+            html.Tbody(body),
+        ], className="ba-profile-table ba-compare"), className="ba-scroll-x"),
+        html.P("Strg- oder Umschalt-Klick auf der Karte fügt Gebiete hinzu oder entfernt "
+               "sie; „Rechteck“ und „Vieleck“ wählen alle Gebiete in einer Fläche.",
+               className="ba-footnote"),
+    ]
+
+
+def state_without(state: ViewState, area_id: str) -> ViewState:
+    """The state with one area removed from the selection."""
+    rest = [a for a in state.selection if a != area_id]
+    tab = state.ansicht if len(rest) > 1 else "steckbrief"
+    return replace(state, auswahl=rest[0] if rest else None, weitere=tuple(rest[1:]),
+                   ansicht=tab)
+
+
+def _inst_line(inst: Institution) -> str:
+    parts = [str(inst.attrs.get("schulart", "")).replace(";", ", ")]
+    pupils = inst.attrs.get("schueler_insgesamt")
+    if isinstance(pupils, (int, float)) and pupils:
+        parts.append(f"{format_number(pupils)} Schüler/-innen")
+    return " · ".join(p for p in parts if p)
+
+
+def einrichtungen(repo: Repository, state: ViewState) -> list:
+    """The area's institutions by type; each opens its panel."""
+    area_id = state.auswahl or ""
+    by_type: dict[str, list[Institution]] = defaultdict(list)
+    for inst in repo.institutions_in(area_id):
+        by_type[inst.type].append(inst)
+    if not by_type:
+        return [html.P("Für dieses Gebiet sind keine Einrichtungen erfasst.",
+                       className="ba-footnote")]
+    out: list = []
+    for typ, _n in types_in(repo, area_id):
+        insts = by_type[typ.id]
+        out.append(html.H3(f"{typ.plural} ({len(insts)})", className="ba-panel-h3"))
+        out.append(html.Ul([
+            html.Li([_link(replace(state, einrichtung=inst.inst_id, schulen=True), inst.name,
+                           "ba-inst-link"),
+                     html.Span(_inst_line(inst), className="ba-school-detail")])
+            for inst in insts], className="ba-school-list"))
+    out.append(html.P("Schuldaten: Schuljahr 2015/16 (jedeschule.de, nach amtlichen "
+                      "Schulverzeichnissen).", className="ba-footnote"))
+    return out
+
+
+ATTR_LABELS = {"schulart": "Schulart", "schueler_insgesamt": "Schüler/-innen",
+               "schueler_grundschule": "davon Grundschule"}
+
+
+def institution_panel(repo: Repository, state: ViewState) -> list:
+    """An institution: name, type, address, its figures, and its area's headline figures."""
+    inst = repo.institution(state.einrichtung or "")
+    if inst is None:
+        return empty_panel()
+    typ = type_of(inst.type)
+    a = inst.attrs
+    address = ", ".join(p for p in (str(a.get("strasse", "")),
+                                    f"{a.get('plz', '')} {a.get('ort', '')}".strip()) if p)
+    figures = []
+    for key, label in ATTR_LABELS.items():
+        if key in a and a[key] not in (None, ""):
+            val = a[key]
+            text = format_number(val) if isinstance(val, (int, float)) else str(val).replace(
+                ";", ", ")
+            figures += [html.Dt(label), html.Dd(text)]
+    area_id = inst.area_id
+    rows = {r.indicator.id: r for r in profile_rows(repo, area_id, state.jahr)}
+    head = []
+    for ind_id in HEADLINE:
+        r = rows.get(ind_id)
+        if r is None:
+            continue
+        ind = r.indicator
+        unit = f" {ind.unit}" if ind.unit and ind.kind != "count" else ""
+        label: list = [ind.name]
+        if ind.synthetic:
+            label.append(html.Span(" (synthetische Beispielwerte)", className="ba-sr-only"))
+        value = (html.Td(([html.Span(str(r.year), className="ba-year-note"), " "]
+                          if r.year != state.jahr else []) +
+                         [format_number(r.value, ind.decimals) + unit], className="ba-num")
+                 if r.value is not None else cell(None, r.state, ind.decimals))
+        head.append(html.Tr([html.Th(label, scope="row", title=ind.name), value],
+                            className="ba-synth-row" if ind.synthetic else None))
+    back = replace(state, einrichtung=None, auswahl=area_id, weitere=(), ansicht="steckbrief")
+    return [
+        html.H2(inst.name, id="profil-titel", className="ba-panel-title"),
+        html.Div(f"{typ.name} in {repo.areas[area_id].name}", className="ba-panel-sub"),
+        html.Dl([html.Dt("Adresse"), html.Dd(address or "keine Angabe"), *figures],
+                className="ba-facts", id="einrichtung-daten"),
+        html.H3(["Lage: ", _link(back, repo.areas[area_id].name, "ba-inst-link")],
+                className="ba-panel-h3"),
+        html.Table(html.Tbody(head), className="ba-profile-table ba-plain ba-headline"),
+        html.Div(_link(back, "Gebietsprofil öffnen", "ba-button"), className="ba-actions"),
+        html.P("Schuldaten: jedeschule.de / Open Knowledge Foundation Deutschland (2016), nach "
+               "amtlichen Schulverzeichnissen; Lizenz vor Veröffentlichung prüfen.",
+               className="ba-footnote"),
+    ]
+
+
+def render_panel(repo: Repository, state: ViewState) -> list:
+    """The panel for the state (see module docstring)."""
+    if state.einrichtung:
+        return institution_panel(repo, state)
+    sel = state.selection
+    if not sel:
+        return empty_panel()
+    if len(sel) > 1:
+        title = f"{len(sel)} Gebiete ausgewählt"
+        sub = _combined_name(repo, sel)
+        tabs = MULTI_TABS
+        body = {"vergleich": vergleich, "sozialraum": sozialraum}.get(state.ansicht)
+        name = "Sozialraum"
+    else:
+        title, sub = repo.areas[sel[0]].name, _subtitle(repo, sel[0])
+        n = len(repo.institutions_in(sel[0]))
+        tabs = {**SINGLE_TABS, "einrichtungen": f"Einrichtungen ({n})"}
+        body = {"steckbrief": steckbrief, "einrichtungen": einrichtungen}.get(state.ansicht)
+        name = repo.areas[sel[0]].name
+    content = body(repo, state) if body else charts(repo, state, name)
+    return [
+        html.H2(title, id="profil-titel", className="ba-panel-title"),
+        html.Div(sub, className="ba-panel-sub"),
+        _tabs(state, tabs),
+        html.Div(content, className="ba-tab-body", role="region",
+                 **{"aria-labelledby": "profil-titel"}),
     ]
 
 
@@ -141,6 +300,8 @@ def empty_panel() -> list:
     return [
         html.H2("Gebietsprofil", className="ba-panel-title"),
         html.P("Klicken Sie auf ein Gebiet: Kreise und Städte mit Stadtteilen öffnen die "
-               "nächste Ebene, jedes Gebiet zeigt hier sein Profil."),
+               "nächste Ebene, jedes Gebiet zeigt hier seinen Steckbrief."),
+        html.P("Strg- oder Umschalt-Klick wählt mehrere Gebiete zum Vergleich; „Suchen“ "
+               "findet Gebiete und Einrichtungen nach Namen."),
         html.P("Esc oder „Zurück“ gehen eine Ebene nach oben."),
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from geodata.repository import ROOT, Repository
-from geodata.state import ViewState, breadcrumb, view_areas
+from geodata.state import ViewState, breadcrumb
 from layers import ids
 from layers.choropleth import attribution, choropleth_map
 from layers.controls import options_panel
@@ -27,17 +27,6 @@ def indicator_options(repo: Repository) -> list[dict[str, str]]:
         {"label": i.name + (" (synthetisch)" if i.synthetic else ""), "value": i.id,
          "title": f"{i.topic}: {i.description}"}
         for i in inds
-    ]
-
-
-def area_options(repo: Repository, state: ViewState) -> list[dict[str, str]]:
-    """The areas on the map, by name: the keyboard and screen-reader way to click one."""
-    kids = sorted(view_areas(state, repo), key=lambda a: repo.area(a).name.casefold())
-    names = [repo.area(a).name for a in kids]
-    # Same name twice (Stadtkreis and Landkreis Karlsruhe): say which is which.
-    return [
-        {"label": f"{name} ({repo.area(a).kind})" if names.count(name) > 1 else name, "value": a}
-        for a, name in zip(kids, names, strict=True)
     ]
 
 
@@ -68,6 +57,8 @@ def page(repo: Repository) -> html.Div:
             dcc.Store(id=ids.URL_REPLACE, data=None),
             dcc.Store(id=ids.URL_REPLACED, data=None),
             dcc.Store(id=ids.RENDERED, data=None),  # query of the view on screen
+            dcc.Store(id=ids.CLICK_MODS, data=0),  # set by assets JS on every map click
+            dcc.Store(id=ids.DRAWN, data=None),  # set by assets JS when a shape is drawn
             html.Header(
                 [
                     html.Div(
@@ -96,14 +87,15 @@ def page(repo: Repository) -> html.Div:
                             ),
                             html.Div(
                                 [
-                                    html.Label("Gebiet öffnen", htmlFor=ids.AREA_PICK),
-                                    dcc.Dropdown(id=ids.AREA_PICK, options=[], value=None,
-                                                 placeholder="Name eingeben …",
-                                                 clearable=False, searchable=True,
-                                                 labels=DROPDOWN_LABELS,
-                                                 className="ba-area-pick"),
+                                    html.Label("Suchen", htmlFor=ids.SEARCH),
+                                    dcc.Input(id=ids.SEARCH, type="search", value="",
+                                              placeholder="Gebiet oder Einrichtung …",
+                                              autoComplete="off", n_submit=0,
+                                              className="ba-input ba-search"),
+                                    html.Div(id=ids.SEARCH_RESULTS, className="ba-hits",
+                                             role="status", **{"aria-live": "polite"}),
                                 ],
-                                className="ba-control ba-control-area",
+                                className="ba-control ba-control-search",
                             ),
                             html.Div(
                                 [
@@ -137,7 +129,7 @@ def page(repo: Repository) -> html.Div:
                             ),
                             dcc.Checklist(
                                 id=ids.SCHOOLS_TOGGLE,
-                                options=[{"label": " Schulen zeigen", "value": "an"}],
+                                options=[{"label": " Einrichtungen", "value": "an"}],
                                 value=[],
                                 className="ba-control ba-toggle",
                             ),
@@ -163,6 +155,12 @@ def page(repo: Repository) -> html.Div:
                             attribution(repo),
                             html.Div(id=ids.LEGEND, className="ba-legend",
                                      **{"aria-label": "Legende"}),
+                            html.Div([html.Span("Einrichtungen", className="ba-label",
+                                                id="arten-label"),
+                                      dcc.Checklist(id=ids.INST_FILTER, options=[], value=[],
+                                                    className="ba-toggle")],
+                                     className="ba-inst-filter", role="group",
+                                     **{"aria-labelledby": "arten-label"}),
                         ],
                         className="ba-mapwrap",
                     ),

@@ -59,7 +59,9 @@ def class_labels(md: MapData) -> list[str]:
 def map_view(repo: Repository, state: ViewState) -> MapView:
     """Classify the current indicator and year over the areas in view."""
     md = compute_map(repo, state)
-    selected = repo.shown_ancestor(state.auswahl, set(md.area_ids)) if state.auswahl else None
+    shown = set(md.area_ids)
+    selected = list(dict.fromkeys(
+        a for a in (repo.shown_ancestor(s, shown) for s in state.selection) if a))
     label = view_label(repo, state, len(md.area_ids))
     years = repo.years_for(md.indicator.id, md.area_ids) or repo.years_for(md.indicator.id)
     return MapView(

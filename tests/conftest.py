@@ -82,4 +82,6 @@ def page(browser):
     pg.on("pageerror", lambda e: pg.console_errors.append(str(e)))
     SCREENSHOTS.mkdir(exist_ok=True)
     yield pg
+    errors = list(pg.console_errors)
     context.close()
+    assert not errors, f"Browser-Konsole meldet Fehler: {errors}"
