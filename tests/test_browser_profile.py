@@ -125,3 +125,37 @@ def _graph_dom_id(name: str) -> str:
     return json.dumps({"name": name, "type": "diagramm"}, separators=(",", ":")).replace(
         '"', '\\"').replace("{", "\\{").replace("}", "\\}").replace(":", "\\:").replace(
         ",", "\\,")
+
+
+def test_rectangle_selects_the_areas_inside(page, live_url, repo):
+    page.goto(live_url + f"/?gebiet={FRANKFURT}&indikator=sgb2_quote_u15&jahr=2023")
+    wait_for_areas(page, 46)
+    page.wait_for_timeout(800)  # the fit animation
+    assert page.get_attribute(".leaflet-draw-draw-rectangle", "title") == (
+        "Rechteck: Gebiete darin auswählen")
+    box = page.locator(".ba-map").bounding_box()
+    x0, y0 = box["x"] + box["width"] * 0.62, box["y"] + box["height"] * 0.40
+    x1, y1 = x0 + 90, y0 + 80
+    # The rectangle in map coordinates, to work out which inner points it holds.
+    (s, w), (n, e) = page.evaluate(
+        """([a, b, c, d]) => {
+            const m = bildungsatlas.maps[0];
+            const p = m.containerPointToLatLng([a, b]), q = m.containerPointToLatLng([c, d]);
+            return [[q.lat, p.lng], [p.lat, q.lng]];
+        }""", [x0 - box["x"], y0 - box["y"], x1 - box["x"], y1 - box["y"]])
+    expected = [q for q in repo.children_of(FRANKFURT)
+                if w <= repo.label_point(q)[0] <= e and s <= repo.label_point(q)[1] <= n]
+    assert len(expected) >= 2
+    page.click(".leaflet-draw-draw-rectangle")
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=4)
+    page.mouse.move(x1, y1, steps=4)
+    page.mouse.up()
+    wait_url(page, r"auswahl=")
+    selected = page.evaluate("new URLSearchParams(location.search).get('auswahl')").split(",")
+    assert selected == expected
+    assert page.inner_text("#hinweis") == (
+        f"{len(expected)} Gebiete in der gezeichneten Fläche ausgewählt.")
+    _panel_title(page, f"{len(expected)} Gebiete ausgewählt")
+    page.screenshot(path=str(SCREENSHOTS / "26_rechteck.png"))
