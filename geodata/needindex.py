@@ -75,7 +75,9 @@ class means the same index range in every year.
 Sensitivity
 -----------
 Variants: each weight × (1 ± 10 %) (the others unchanged, then renormalised) and, with two or
-more indicators, each indicator left out. For each rated area, the number of variants in which
+more indicators, each indicator left out. Every variant rates the same areas as the definition
+itself (an area lacking only the left-out indicator's value is not brought in), so only the
+weighting differs. For each rated area, the number of variants in which
 its class differs from the class of the definition itself; areas that change in at least
 ``borderline_at`` variants (default: a third of the variants, at least 2) are *borderline*.
 """
@@ -833,10 +835,15 @@ def sensitivity(
 ) -> Sensitivity:
     """Class changes under each weight ± ``step`` and each indicator left out."""
     ref = compute_index(definition, data, base)
+    # Every variant rates the same areas as the definition itself (leaving an indicator out
+    # must not bring in areas that lacked only its value), so only the weighting differs.
+    same = replace(data, area_ids=tuple(ref.scores))
+    same_base = None if base is None else replace(base, area_ids=tuple(
+        a for a in base.area_ids if a not in _exclusions(definition, base)))
     variants = []
     changes = dict.fromkeys(ref.scores, 0)
     for label, kind, ind_id, defn in _variants(definition, step, data.labels):
-        res = compute_index(defn, data, base)
+        res = compute_index(defn, same, same_base)
         changed = tuple(a for a, sc in ref.scores.items()
                         if a in res.scores and res.scores[a].cls != sc.cls)
         for a in changed:
