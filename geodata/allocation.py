@@ -280,9 +280,7 @@ def allocate_index(
     in the index year; need = index value or class of each rated area)."""
     year = result.year if result.year is not None else result.definition.year
     heads = heads_from_repository(repo, result.area_ids, head_indicator, year)
-    need = {a: (float(sc.cls) if method == "klassen" else sc.value)
-            for a, sc in result.scores.items()}
-    if method == "klassen":
-        need = {a: int(v) for a, v in need.items()}  # type: ignore[misc]
+    need: dict[str, float | None] = {
+        a: (sc.cls if method == "klassen" else sc.value) for a, sc in result.scores.items()}
     return allocate(budget, heads, need, base_share=base_share, method=method,
                     multipliers=multipliers, unit=unit)
