@@ -39,7 +39,9 @@ An area is rated only if it has an "ok" value (present, not suppressed, not "nic
 on the map) for every indicator of the index, and, if ``mindest_einwohner`` > 0, a known
 population of at least that many residents (indicator ``einwohner_indikator`` in the index
 year, else the nearest earlier year, else the nearest later year). Every other area is listed
-in `IndexResult.excluded` with German reasons; a missing value never becomes 0. Reasons
+in `IndexResult.excluded` with German reasons. On the atlas the map's states decide
+what "ok" means, so the atlas-wide minimum (``mindest_einwohner`` in ``atlas.toml``) applies
+too, as a floor under the definition's own minimum; a missing value never becomes 0. Reasons
 never show a suppressed number (a small population is reported as "weniger als 300").
 
 Formulas (for indicator i, over the rated areas, or over the base year's rated areas when a
@@ -142,6 +144,10 @@ class Classing:
     k: int = 5  # quantile: number of classes
     share: float = 0.2  # anteil: share of the rated areas in the top class
 
+    def __post_init__(self) -> None:
+        if isinstance(self.cutoffs, list):
+            object.__setattr__(self, "cutoffs", tuple(self.cutoffs))
+
 
 @dataclass(frozen=True)
 class IndexDefinition:
@@ -164,6 +170,8 @@ class IndexDefinition:
     description: str = ""
 
     def __post_init__(self) -> None:
+        if isinstance(self.indicators, list):  # accept a list from callers; store a tuple
+            object.__setattr__(self, "indicators", tuple(self.indicators))
         errors = _validate(self)
         if errors:
             raise DefinitionError(errors)

@@ -450,3 +450,9 @@ def test_unknown_area_and_indicator_on_the_atlas(repo):
         compute_index_for(repo, defn)
     assert err.value.errors == ["Feld „gebiet“: Das Gebiet „99999“ ist unbekannt.",
                                 "Der Indikator „gibtsnicht“ ist unbekannt."]
+
+
+def test_lists_from_callers_are_stored_as_tuples():
+    inds = [IndexIndicator("x1", 1), IndexIndicator("x2", -1), IndexIndicator("x3", 1)]
+    assert _defn(indicators=inds) == _defn()
+    assert Classing("stdabw", [-1, 1]) == Classing("stdabw", (-1, 1))  # type: ignore[arg-type]
