@@ -742,6 +742,8 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     md = compute_map(repo, state)
     shapes = _shapes(repo)
     ids = [a for a in md.area_ids if a in shapes.paths]
+    if not ids:
+        raise ValueError("Diese Ansicht zeigt keine Gebiete; es gibt nichts zu exportieren.")
     fig = Figure(figsize=(lay.w, lay.h), dpi=lay.dpi, facecolor="white")
     page = _Page(fig, lay.w, lay.h, style, lay.scale)
     s = lay.scale
@@ -1293,6 +1295,7 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
             page.text(m, ny, line, 6.5, color=MUTED)
             ny += page.line_h(6.5)
     lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts))
-    _footer(page, repo, ["Quellen: " + lines[0], *lines[1:]] if lines else [], m, w - m,
+    lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
+    _footer(page, repo, lines, m, w - m,
             h - m + 0.1, created, any(r.indicator.synthetic for r in head))
     return _save(fig, "pdf", PRINT_DPI, f"Steckbrief {area.name} {year}", sub, created)

@@ -364,7 +364,8 @@ def test_profile_pdf_one_page_with_table_references_ranks_and_sources(repo, tmp_
     schools = [i for i in repo.institutions_in(ok_area)]
     assert f"Einrichtungen ({len(schools)})" in text
     assert schools[0].name in text
-    assert "Quellen:" in text and "jedeschule.de" in text
+    assert "Quellen der Werte:" in text and "jedeschule.de" in text
+    assert repo.sources["bkg_vg250"].text in text
     assert "Erstellt am 05.03.2026" in text
 
     sup = ffm_suppressed[0]
