@@ -279,6 +279,62 @@
     window.dispatchEvent(new CustomEvent("_dashprivate_pushstate"));
   });
 
+  // Exports: the link gets the current view's query; the file is fetched with a progress
+  // note (rendering a 300-dpi map takes a moment), then saved under the server's name.
+  function exportStatus(text) {
+    const el = document.getElementById("export-status");
+    if (el) { el.textContent = text; }
+  }
+  document.addEventListener("click", function (ev) {
+    const copy = ev.target.closest && ev.target.closest("#link-kopieren");
+    if (copy) {
+      const url = window.location.href;
+      const done = function () { exportStatus("Link kopiert: " + url); };
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(url).then(done, function () { exportStatus(url); });
+      } else {  // plain http on a LAN: the old way
+        const area = document.createElement("textarea");
+        area.value = url; document.body.appendChild(area); area.select();
+        try { document.execCommand("copy"); done(); } catch (e) { exportStatus(url); }
+        area.remove();
+      }
+      return;
+    }
+    const a = ev.target.closest && ev.target.closest("a.ba-export");
+    if (!a || ev.button !== 0) { return; }
+    ev.preventDefault();
+    const params = new URLSearchParams(window.location.search);
+    let url;
+    if (a.dataset.export === "steckbrief") {
+      const sel = (params.get("auswahl") || "").split(",")[0];
+      if (!sel) { exportStatus("Bitte zuerst ein Gebiet auswählen."); return; }
+      url = "/export/steckbrief/" + encodeURIComponent(sel) + ".pdf?jahr=" +
+            encodeURIComponent(params.get("jahr") || "");
+    } else {
+      url = a.dataset.export + window.location.search +
+            (a.dataset.extra ? (window.location.search ? "&" : "?") + a.dataset.extra : "");
+    }
+    exportStatus("Export wird erstellt …");
+    a.setAttribute("aria-busy", "true");
+    fetch(url).then(function (r) {
+      if (!r.ok) {
+        return r.json().then(function (e) { throw new Error(e.fehler || r.statusText); });
+      }
+      const cd = r.headers.get("Content-Disposition") || "";
+      const m = /filename="([^"]+)"/.exec(cd);
+      return r.blob().then(function (blob) { return [blob, m ? m[1] : "bildungsatlas"]; });
+    }).then(function (res) {
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(res[0]);
+      link.download = res[1];
+      document.body.appendChild(link); link.click(); link.remove();
+      setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+      exportStatus("Fertig: " + res[1]);
+    }).catch(function (e) {
+      exportStatus("Export fehlgeschlagen: " + e.message);
+    }).finally(function () { a.removeAttribute("aria-busy"); });
+  });
+
   // Clientside callback: put the canonical query in the address bar without a history entry.
   function replaceSearch(query) {
     if (query && query !== window.location.search) {

@@ -47,6 +47,36 @@ def breadcrumb_items(repo: Repository, state: ViewState) -> list:
     return items
 
 
+EXPORTS = (
+    ("Karte als PNG (A4 quer, 300 dpi)", "/export/karte.png", "papier=a4quer"),
+    ("Karte als PNG (A4 hoch, 300 dpi)", "/export/karte.png", "papier=a4hoch"),
+    ("Karte als PNG für Folien (1920 × 1080)", "/export/karte.png",
+     "papier=px&breite=1920&hoehe=1080"),
+    ("Karte als PDF (A4 quer)", "/export/karte.pdf", "papier=a4quer"),
+    ("Karte als SVG (A4 quer)", "/export/karte.svg", "papier=a4quer"),
+    ("Tabelle als CSV (Excel)", "/export/tabelle.csv", ""),
+    ("Tabelle als XLSX mit Metadaten", "/export/tabelle.xlsx", ""),
+)
+
+
+def export_menu() -> html.Details:
+    """Downloads of the current view (assets JS adds the view's query and shows progress),
+    the selected area's one-page profile, and "Link kopieren"."""
+    items = [html.Li(html.A(label, href=url, className="ba-export",
+                            **{"data-export": url, "data-extra": extra}))
+             for label, url, extra in EXPORTS]
+    items.append(html.Li(html.A("Steckbrief des ausgewählten Gebiets (PDF)",
+                                href="/export/steckbrief/", className="ba-export",
+                                **{"data-export": "steckbrief", "data-extra": ""})))
+    items.append(html.Li(html.Button("Link kopieren", id="link-kopieren",
+                                     className="ba-export ba-copy", type="button")))
+    return html.Details([html.Summary("Export"),
+                         html.Ul(items, className="ba-export-list"),
+                         html.Div(id="export-status", className="ba-export-status",
+                                  role="status", **{"aria-live": "polite"})],
+                        className="ba-options-panel ba-export-panel")
+
+
 def page(repo: Repository) -> html.Div:
     """The whole page; the first callback fills it from the URL."""
     return html.Div(
@@ -134,6 +164,7 @@ def page(repo: Repository) -> html.Div:
                                 className="ba-control ba-toggle",
                             ),
                             options_panel(),
+                            export_menu(),
                         ],
                         className="ba-controls",
                     ),
