@@ -37,6 +37,7 @@ from geodata.state import (
     view_areas,
 )
 from layers import ids
+from layers.charts import default_scatter_indicator
 from layers.choropleth import geometry_url, institution_layer, labels_layer
 from layers.controls import OPTION_CONTROLS, control_values, level_options, params_from_controls
 from layers.panel import render_panel
@@ -108,7 +109,8 @@ def _next_state(
             state = select(state, [str(point["customdata"])])
     elif isinstance(trigger, dict) and trigger.get("type") == ids.SCATTER_TYPE:
         picked = ctx.triggered[0]["value"]
-        if picked in repo.indicators:
+        # The picker appearing with the suggested indicator is no choice (no URL change).
+        if picked in repo.indicators and picked != default_scatter_indicator(repo, state):
             state = replace(state, streuung=picked)
     elif isinstance(trigger, dict) and trigger.get("type") == ids.INST_TYPE:
         props = _clicked_institution(trigger).get("properties") or {}
