@@ -65,7 +65,15 @@ from matplotlib.path import Path as MplPath
 
 from geodata.classify import class_labels
 from geodata.institutions import type_of, types_in
-from geodata.mapdata import MapData, compute_map, year_states
+from geodata.mapdata import (
+    MapData,
+    compute_map,
+    legend_labels,
+    legend_notes,
+    unit_in,
+    view_label,
+    year_states,
+)
 from geodata.numfmt import format_number
 from geodata.profile import need_sign, peers_of, profile_rows, ranks, reference_state
 from geodata.repository import DEFAULT_CONFIG, ROOT, Repository
@@ -200,19 +208,6 @@ def _metric_point(lon: float, lat: float) -> tuple[float, float]:
 
 
 # --- names and texts -------------------------------------------------------------------------
-def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:
-    """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise" (as the screen's legend)."""
-    if state.ebene:
-        level = repo.level(state.ebene)
-    else:
-        kids = repo.children_of(state.gebiet)
-        if not kids:
-            return repo.display_name(state.gebiet)
-        level = repo.level(repo.area(kids[0]).level)
-    label = f"{n_areas} {level.plural if n_areas != 1 else level.name}"
-    return label if state.gebiet == ROOT else f"{label} in {repo.area(state.gebiet).name}"
-
-
 def _slug(text: str) -> str:
     text = text.lower()
     for a, b in (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss")):
@@ -275,36 +270,6 @@ def attribution_lines(repo: Repository, ind_ids: Sequence[str], institutions: bo
     if institutions and (school := _source_text(repo, SCHOOLS_SOURCE)):
         lines.append(f"Einrichtungen: {school}")
     return lines
-
-
-def _unit_in(unit: str) -> str:
-    dative = {"Prozentpunkte": "Prozentpunkten"}
-    return f"in {dative.get(unit, unit)}" if unit else ""
-
-
-def legend_notes(md: MapData) -> list[str]:
-    """Method and class count, direction, reference, hint and rules (as the screen's legend)."""
-    cls = md.classification
-    diverging = bool(md.reference)
-    need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
-    if md.indicator.direction == "neutral":
-        need = "rot/orange = höher" if diverging else "dunkel = höher"
-    notes = [md.method + (f" · {need}" if cls.k else "")]
-    if md.reference:
-        notes.append(md.reference)
-    if cls.hint:
-        notes.append(cls.hint)
-    rule = md.rule
-    notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
-                 + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
-                    if rule.min_population else ""))
-    return notes
-
-
-def legend_labels(md: MapData) -> list[str]:
-    """Class range labels as on screen ("11,3 – 17,7 %"; long units only in the heading)."""
-    return class_labels(md.classification, md.indicator.decimals,
-                        md.unit if len(md.unit) <= 3 else "")
 
 
 # --- drawing helpers -------------------------------------------------------------------------
@@ -557,7 +522,7 @@ def _legend_parts(page: _Page, md: MapData, inst_rows: int, width: float,
 
 
 def _legend_heading(md: MapData) -> str:
-    unit = _unit_in(md.unit)
+    unit = unit_in(md.unit)
     return f"{md.indicator.name}{' ' + unit if unit else ''}"
 
 
@@ -756,7 +721,7 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
         page.text(m, y, line, 17, weight="bold", color=style.farbe_titel)
         y += page.line_h(17)
     label = view_label(repo, state, len(md.area_ids))
-    unit = _unit_in(md.unit)
+    unit = unit_in(md.unit)
     sub = label + (f" · Werte {unit}" if unit else "")
     page.text(m, y + 0.02, sub, 10.5, color=MUTED)
     y += page.line_h(10.5) + 0.18 * s

@@ -24,9 +24,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from geodata.classify import Classification, classify
+from geodata.classify import Classification, class_labels, classify
 from geodata.mapoptions import METHODS, REFERENCES
-from geodata.numfmt import format_value
+from geodata.numfmt import format_number, format_value
 from geodata.palettes import class_colors
 from geodata.repository import ROOT, Indicator, Repository
 from geodata.state import ViewState, view_areas
@@ -213,3 +213,47 @@ def suggest_manual_breaks(repo: Repository, state: ViewState) -> tuple[float, ..
     md = compute_map(repo, state)
     rounded = sorted({round(b, md.indicator.decimals) for b in md.classification.breaks})
     return tuple(rounded)
+
+
+# --- legend texts (shared by the screen's legend and the exports) ------------------------------
+def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:
+    """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise", "1528 Gemeinden"."""
+    if state.ebene:
+        level = repo.level(state.ebene)
+    else:
+        kids = repo.children_of(state.gebiet)
+        if not kids:
+            return repo.display_name(state.gebiet)
+        level = repo.level(repo.area(kids[0]).level)
+    label = f"{n_areas} {level.plural if n_areas != 1 else level.name}"
+    return label if state.gebiet == ROOT else f"{label} in {repo.area(state.gebiet).name}"
+
+
+def unit_in(unit: str) -> str:
+    dative = {"Prozentpunkte": "Prozentpunkten"}
+    return f"in {dative.get(unit, unit)}" if unit else ""
+
+
+def legend_notes(md: MapData) -> list[str]:
+    """Method and class count, direction, reference, hint and rules."""
+    cls = md.classification
+    diverging = bool(md.reference)
+    need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
+    if md.indicator.direction == "neutral":
+        need = "rot/orange = höher" if diverging else "dunkel = höher"
+    notes = [md.method + (f" · {need}" if cls.k else "")]
+    if md.reference:
+        notes.append(md.reference)
+    if cls.hint:
+        notes.append(cls.hint)
+    rule = md.rule
+    notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
+                 + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
+                    if rule.min_population else ""))
+    return notes
+
+
+def legend_labels(md: MapData) -> list[str]:
+    """Class range labels as on screen ("11,3 – 17,7 %"; long units only in the heading)."""
+    return class_labels(md.classification, md.indicator.decimals,
+                        md.unit if len(md.unit) <= 3 else "")

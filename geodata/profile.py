@@ -69,6 +69,17 @@ def peers_of(repo: Repository, area_id: str) -> Peers:
     return Peers(parent, shown, ids)
 
 
+def area_description(repo: Repository, area_id: str) -> str:
+    """E.g. "Stadtteil in Frankfurt am Main", "Gemeinde (Stadt) in Groß-Gerau", "Kreis
+    (Landkreis)": level, kind if it says more, and the view parent."""
+    area = repo.area(area_id)
+    level = repo.level(area.level)
+    kind = f" ({area.kind})" if area.kind and area.kind != level.name else ""
+    above = repo.view_parent_above(area_id)
+    where = f" in {repo.display_name(above)}" if above != ROOT else ""
+    return level.name + kind + where
+
+
 def need_sign(ind: Indicator) -> int:
     """+1 if a higher value means more need (or for neutral indicators), else -1."""
     return -1 if ind.direction == "higher_better" else 1

@@ -25,7 +25,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from geodata.institutions import type_of
-from geodata.repository import ROOT, Repository
+from geodata.profile import area_description
+from geodata.repository import Repository
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
 MAX_QUERY = 80
@@ -66,10 +67,7 @@ def _entries(repo: Repository) -> tuple[list[_Entry], list[str]]:
     levels = {lvl.id: i for i, lvl in enumerate(repo.settings.levels)}
     out: list[_Entry] = []
     for area in repo.areas.values():
-        level = repo.level(area.level).name
-        kind = f" ({area.kind})" if area.kind and area.kind != level else ""
-        above = repo.view_parent_above(area.area_id)
-        detail = level + kind + (f" in {repo.display_name(above)}" if above != ROOT else "")
+        detail = area_description(repo, area.area_id)
         norm = normalise(area.name)
         out.append(_Entry("gebiet", area.area_id, area.name, detail, norm, tuple(norm.split()),
                           levels[area.level]))

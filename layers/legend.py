@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dash import html
 
-from geodata.mapdata import MapData
-from geodata.numfmt import format_number
+from geodata.mapdata import MapData, legend_notes, unit_in
 from geodata.repository import Indicator
 from geodata.suppression import LABEL
 
@@ -45,22 +44,8 @@ def legend(md: MapData, labels: list[str], area_label: str) -> list:
                              ("nicht_bewertet", "nicht bewertet", "ba-st-unrated")):
         rows.append(html.Li(f"{text} ({md.states.count(state)})", className=css,
                             title=LABEL[state]))
-    dative = {"Prozentpunkte": "Prozentpunkten"}  # "in Prozentpunkten"
-    unit = f" in {dative.get(md.unit, md.unit)}" if md.unit else ""
-    diverging = bool(md.reference)
-    need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
-    if md.indicator.direction == "neutral":
-        need = "rot/orange = höher" if diverging else "dunkel = höher"
-    notes = [md.method + (f" · {need}" if cls.k else "")]
-    if md.reference:
-        notes.append(md.reference)
-    hint = getattr(cls, "hint", "")
-    if hint:
-        notes.append(hint)
-    rule = md.rule
-    notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
-                 + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
-                    if rule.min_population else ""))
+    unit = " " + unit_in(md.unit) if md.unit else ""
+    notes = legend_notes(md)
     return [
         html.Div(f"{md.title}{unit}", className="ba-legend-title"),
         html.Div(area_label, className="ba-legend-sub"),

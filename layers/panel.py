@@ -13,13 +13,20 @@ from dataclasses import replace
 from dash import html
 
 from geodata.institutions import type_of, types_in
+from geodata.mapdata import POPULATION
 from geodata.numfmt import format_number
-from geodata.profile import combined_population, combined_rows, peers_of, profile_rows
+from geodata.profile import (
+    area_description,
+    combined_population,
+    combined_rows,
+    peers_of,
+    profile_rows,
+)
 from geodata.repository import ROOT, Institution, Repository
 from geodata.state import MULTI_TABS, SINGLE_TABS, ViewState, to_query
 from layers.charts import charts
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
-from layers.profile_view import POPULATION, cell, headline_split, profile_table
+from layers.profile_view import cell, headline_split, profile_table
 
 HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquote_u3",
             "quote_ohne_abschluss")
@@ -39,15 +46,6 @@ def _tabs(state: ViewState, labels: dict[str, str]) -> html.Nav:
                            "ba-tab" + (" ba-tab-on" if current else ""),
                            **{"aria-current": "page" if current else "false"}))
     return html.Nav(items, className="ba-tabs", **{"aria-label": "Ansicht des Profils"})
-
-
-def _subtitle(repo: Repository, area_id: str) -> str:
-    area = repo.area(area_id)
-    level = repo.level(area.level)
-    kind = f" ({area.kind})" if area.kind and area.kind != level.name else ""
-    above = repo.view_parent_above(area_id)
-    where = f" in {repo.display_name(above)}" if above != ROOT else ""
-    return level.name + kind + where
 
 
 def _peers_label(repo: Repository, area_id: str) -> str:
@@ -280,7 +278,7 @@ def render_panel(repo: Repository, state: ViewState) -> list:
         body = {"vergleich": vergleich, "sozialraum": sozialraum}.get(state.ansicht)
         name = "Sozialraum"
     else:
-        title, sub = repo.areas[sel[0]].name, _subtitle(repo, sel[0])
+        title, sub = repo.areas[sel[0]].name, area_description(repo, sel[0])
         n = len(repo.institutions_in(sel[0]))
         tabs = {**SINGLE_TABS, "einrichtungen": f"Einrichtungen ({n})"}
         body = {"steckbrief": steckbrief, "einrichtungen": einrichtungen}.get(state.ansicht)

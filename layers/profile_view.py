@@ -12,11 +12,11 @@ from urllib.parse import quote
 
 from dash import html
 
+from geodata.mapdata import POPULATION
 from geodata.numfmt import format_number
 from geodata.profile import ProfileRow
 from geodata.suppression import LABEL, SYMBOL
 
-POPULATION = "einwohner"
 Z_CLAMP = 2.5  # the deviation bar is full at |z| = 2.5
 NEED_COLORS = {"more": "#c2410c", "less": "#2b6cb0", "neutral": "#6b7280"}
 
