@@ -489,28 +489,62 @@ def _file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def load_repository(
-    gpkg: Path = DEFAULT_GPKG, config: Path = DEFAULT_CONFIG
-) -> Repository:
-    """Load the GeoPackage into an immutable `Repository`.
+@dataclass(frozen=True)
+class AtlasTables:
+    """The stored tables of one atlas, as read from a GeoPackage (or any other store).
 
-    Raises
-    ------
-    DataFileError
-        With a German message when the file is missing, a layer is unreadable, the CRS is not
-        declared, or the hierarchy is inconsistent (unknown parent, unknown level, duplicate key).
+    Column layout as in the README ("Datenmodell"). ``version`` is a short content hash: it is
+    part of every geometry URL, so a new import gives new URLs.
     """
-    settings = load_settings(config)
+
+    areas: Any  # GeoDataFrame, any declared CRS
+    indicators: pd.DataFrame
+    values: pd.DataFrame
+    institutions: Any  # GeoDataFrame, any declared CRS; empty geometry = no coordinates
+    sources: pd.DataFrame
+    version: str
+
+
+def read_atlas_tables(gpkg: Path = DEFAULT_GPKG) -> AtlasTables:
+    """Read the five atlas tables from a GeoPackage (German `DataFileError` on failure)."""
     if not gpkg.exists():
         raise DataFileError(
             f"Die Atlas-Datei {gpkg} fehlt. Erzeugen mit: python -m geodata.build_demo"
         )
     try:
         areas_gdf = pyogrio.read_dataframe(gpkg, layer="areas")
+        inst_gdf = pyogrio.read_dataframe(gpkg, layer="institutions")
     except Exception as err:  # pyogrio raises several error types for a broken file
-        raise DataFileError(f"Die Ebene „areas“ in {gpkg.name} ist nicht lesbar: {err}") from err
+        raise DataFileError(f"Die Geometrien in {gpkg.name} sind nicht lesbar: {err}") from err
+    return AtlasTables(
+        areas=areas_gdf,
+        indicators=_read_table(gpkg, "indicators"),
+        values=_read_table(gpkg, "values"),
+        institutions=inst_gdf,
+        sources=_read_table(gpkg, "sources"),
+        version=_file_hash(gpkg),
+    )
+
+
+def load_repository(
+    gpkg: Path = DEFAULT_GPKG, config: Path = DEFAULT_CONFIG
+) -> Repository:
+    """Load the GeoPackage into an immutable `Repository` (see `build_repository`)."""
+    return build_repository(read_atlas_tables(gpkg), load_settings(config))
+
+
+def build_repository(tables: AtlasTables, settings: Settings) -> Repository:
+    """Build the immutable `Repository` from the stored tables.
+
+    Raises
+    ------
+    DataFileError
+        With a German message when a layer's CRS is not declared or the hierarchy is
+        inconsistent (unknown parent, unknown level, duplicate key, key not matching its level).
+    """
+    areas_gdf = tables.areas
     if areas_gdf.crs is None:
-        raise DataFileError(f"Die Ebene „areas“ in {gpkg.name} hat kein Koordinatensystem.")
+        raise DataFileError("Die Ebene „areas“ hat kein Koordinatensystem.")
     if areas_gdf.crs.to_epsg() != 25832:
         areas_gdf = areas_gdf.to_crs(METRIC_CRS)
     areas_df = areas_gdf.drop(columns="geometry")
@@ -568,15 +602,15 @@ def load_repository(
         float(allb[:, 2].max()), float(allb[:, 3].max()),
     )
 
-    indicators = _load_indicators(_read_table(gpkg, "indicators"))
-    values = _load_values(_read_table(gpkg, "values"))
+    indicators = _load_indicators(tables.indicators)
+    values = _load_values(tables.values)
     years: dict[str, set[int]] = {}
     for ind_id, year in values:
         years.setdefault(ind_id, set()).add(year)
 
-    inst_df = pyogrio.read_dataframe(gpkg, layer="institutions")
+    inst_df = tables.institutions
     if inst_df.crs is None:
-        raise DataFileError(f"Die Ebene „institutions“ in {gpkg.name} hat kein Koordinatensystem.")
+        raise DataFileError("Die Ebene „institutions“ hat kein Koordinatensystem.")
     inst_df = inst_df.to_crs(DISPLAY_CRS)
     insts: dict[str, list[Institution]] = {}
     for row, geom in zip(
@@ -596,7 +630,7 @@ def load_repository(
 
     sources = {
         str(r["id"]): Source(str(r["id"]), str(r["text"]), str(r["licence"]), str(r["url"]))
-        for r in _read_table(gpkg, "sources").fillna("").to_dict("records")
+        for r in tables.sources.fillna("").to_dict("records")
     }
     frozen_values = MappingProxyType({k: MappingProxyType(v) for k, v in values.items()})
     return Repository(
@@ -612,7 +646,7 @@ def load_repository(
         institutions=MappingProxyType({k: tuple(v) for k, v in insts.items()}),
         sources=MappingProxyType(sources),
         bounds=MappingProxyType(bounds),
-        version=_file_hash(gpkg),
+        version=tables.version,
         _display=MappingProxyType(display),
         _label_points=MappingProxyType(label_points),
     )
