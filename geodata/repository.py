@@ -16,9 +16,9 @@ single-child chains so that a click never opens a one-polygon map.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
-import math
 import re
 import threading
 import tomllib
@@ -87,7 +87,7 @@ class Indicator:
     synthetic: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Value:
     """One indicator value; rates and means carry their numerator and denominator."""
 
@@ -409,10 +409,6 @@ def _read_table(path: Path, layer: str) -> pd.DataFrame:
         ) from err
 
 
-def _none_if_nan(x: Any) -> float | None:
-    return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
-
-
 def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
     out: dict[str, Indicator] = {}
     for row in df.fillna("").to_dict("records"):
@@ -434,23 +430,38 @@ def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
     return out
 
 
+def _nullable(col: pd.Series) -> np.ndarray:
+    """Floats with NaN as None (an object array)."""
+    arr = col.astype(float).to_numpy()
+    return np.where(np.isnan(arr), None, arr)
+
+
 def _load_values(df: pd.DataFrame) -> dict[tuple[str, int], dict[str, Value]]:
+    """``{(indicator, year): {area: Value}}``; rows without a value are left out.
+
+    Built per (indicator, year) group from plain lists, with the garbage collector paused: a
+    national atlas has about two million values, and iterating pandas rows or letting the
+    collector rescan the growing tables would take seconds.
+    """
+    df = df[df["value"].astype(float).notna()]
+    ids = df["area_id"].astype(str).to_numpy(dtype=object)
+    vals = df["value"].astype(float).to_numpy()
+    nums, dens = _nullable(df["numerator"]), _nullable(df["denominator"])
+    groups = df.groupby([df["indicator_id"].astype(str), df["year"].astype(int)],
+                        sort=False).indices
     table: dict[tuple[str, int], dict[str, Value]] = {}
-    cols = zip(
-        df["area_id"].astype(str),
-        df["indicator_id"].astype(str),
-        df["year"].astype(int),
-        df["value"].astype(float),
-        df["numerator"].astype(float),
-        df["denominator"].astype(float),
-        strict=True,
-    )
-    for area_id, ind, year, value, num, den in cols:
-        if math.isnan(value):
-            continue
-        table.setdefault((ind, year), {})[area_id] = Value(
-            value, _none_if_nan(num), _none_if_nan(den)
-        )
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        for (ind, year), idx in groups.items():
+            table[(str(ind), int(year))] = dict(zip(
+                ids[idx].tolist(),
+                map(Value, vals[idx].tolist(), nums[idx].tolist(), dens[idx].tolist()),
+                strict=True,
+            ))
+    finally:
+        if was_enabled:
+            gc.enable()
     return table
 
 
