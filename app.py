@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 
@@ -20,10 +21,21 @@ from layers.shell import page  # noqa: E402
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
+def default_repository() -> Repository:
+    """The atlas from PostGIS if ``BILDUNGSATLAS_DATABASE_URL`` is set, else the GeoPackage
+    ``BILDUNGSATLAS_GPKG`` (default: the demo atlas in geodata/atlas.gpkg)."""
+    url = os.environ.get("BILDUNGSATLAS_DATABASE_URL")
+    if url:
+        from geodata.postgis import load_repository_pg
+
+        return load_repository_pg(url)
+    return load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+
+
 def create_app(repo: Repository | None = None) -> Dash:
-    """Build the app on a repository (default: the demo atlas in geodata/atlas.gpkg)."""
+    """Build the app on a repository (default: `default_repository`)."""
     if repo is None:
-        repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+        repo = default_repository()
     app = Dash(
         __name__,
         title=repo.settings.title,
@@ -35,6 +47,11 @@ def create_app(repo: Repository | None = None) -> Dash:
     app.layout = page(repo)
     register_all(app, repo)
     return app
+
+
+def wsgi() -> Any:
+    """WSGI entry point for several workers: ``gunicorn --preload -w 4 'app:wsgi()'``."""
+    return create_app().server
 
 
 def main() -> None:

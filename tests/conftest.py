@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +11,8 @@ import pytest
 os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 
 from geodata.repository import Repository, load_repository  # noqa: E402
+from tests.pg_server import pg_database, pg_demo, pg_live_url, pg_server  # noqa: E402,F401
+from tests.serving import serve_wsgi  # noqa: E402
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
 SOURCES = ROOT_DIR / "geodata" / "sources"
@@ -47,16 +47,8 @@ def client(app):
 @pytest.fixture(scope="session")
 def live_url(app) -> Iterator[str]:
     """The app served over real HTTP on a free loopback port, in a thread."""
-    from werkzeug.serving import make_server
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    server.shutdown()
+    with serve_wsgi(app.server) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

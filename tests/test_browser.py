@@ -70,7 +70,14 @@ def click_area(page, area_id: str) -> None:
     page.mouse.click(*area_point(page, area_id))
 
 
-def test_drill_down_flow(page, live_url, repo):
+@pytest.fixture(params=["geopackage", "postgis"])
+def backend_url(request) -> str:
+    """The live app on either storage backend, both holding the demo atlas."""
+    return request.getfixturevalue("live_url" if request.param == "geopackage" else "pg_live_url")
+
+
+def test_drill_down_flow(page, backend_url, repo):
+    live_url = backend_url
     page.goto(live_url + "/")
     wait_for_areas(page, 70)
     page.wait_for_selector(".ba-legend-rows li")
