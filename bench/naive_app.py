@@ -11,6 +11,7 @@ Run alone: ``python -m bench.naive_app [atlas.gpkg]`` (port 8060).
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from pathlib import Path
@@ -53,6 +54,16 @@ def _frames(repo: Repository) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
     ]
     values = pd.DataFrame(rows, columns=["area_id", "indicator_id", "year", "value"])
     return gdf, values
+
+
+def _zoom_to_fit(minx: float, miny: float, maxx: float, maxy: float) -> float:
+    """The zoom (MapLibre: 512-px world at zoom 0) at which the bounds fill 1400 × 650 px."""
+    def merc(lat: float) -> float:
+        return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+    zx = math.log2(1400 * 360 / (512 * max(maxx - minx, 1e-6)))
+    zy = math.log2(650 * 2 * math.pi / (512 * max(merc(maxy) - merc(miny), 1e-9)))
+    return min(zx, zy) - 0.2
 
 
 def create_naive_app(repo: Repository) -> Dash:
@@ -114,7 +125,7 @@ def create_naive_app(repo: Repository) -> Dash:
             color_continuous_scale="YlGnBu",
             map_style="white-bg",
             center={"lon": (minx + maxx) / 2, "lat": (miny + maxy) / 2},
-            zoom=5.5 if parent == ROOT or level else 8.5,
+            zoom=_zoom_to_fit(minx, miny, maxx, maxy),
         )
         fig.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
         return fig, parent, profile
