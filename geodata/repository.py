@@ -32,9 +32,8 @@ import numpy as np
 import orjson
 import pandas as pd
 import pyogrio
-import shapely
 
-from geodata.display import display_geometries
+from geodata.display import display_data
 from geodata.errors import DataFileError, UnknownAreaError
 
 ROOT = ""
@@ -587,26 +586,14 @@ def build_repository(tables: AtlasTables, settings: Settings) -> Repository:
             )
         children.setdefault(area.parent_id, []).append(area.area_id)
 
-    display: dict[str, str] = {}
-    label_points: dict[str, tuple[float, float]] = {}
-    bounds: dict[str, tuple[float, float, float, float]] = {}
-    geoms = display_geometries(
+    display, label_points, bounds = display_data(
+        areas_df["area_id"].astype(str).tolist(),
         areas_gdf.geometry.values,
         areas_df["level"].astype(str).tolist(),
         {lvl.id: lvl.display_tolerance_m for lvl in settings.levels},
         {lvl.id: lvl.display_coverage for lvl in settings.levels},
+        version=tables.version,
     )
-    points = shapely.get_coordinates(shapely.point_on_surface(geoms))
-    for aid, geom_json, bnds, pt in zip(
-        areas_df["area_id"].astype(str),
-        shapely.to_geojson(geoms),
-        shapely.bounds(geoms),
-        points,
-        strict=True,
-    ):
-        display[aid] = geom_json
-        label_points[aid] = (round(float(pt[0]), 5), round(float(pt[1]), 5))
-        bounds[aid] = (float(bnds[1]), float(bnds[0]), float(bnds[3]), float(bnds[2]))
     allb = np.array(list(bounds.values()))
     bounds[ROOT] = (
         float(allb[:, 0].min()), float(allb[:, 1].min()),
