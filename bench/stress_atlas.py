@@ -8,7 +8,12 @@ Model (all random numbers from one ``numpy.random.Generator`` seeded with :data:
 
 * **Gemeinden**: :data:`N_GEMEINDEN` Voronoi cells of random seed points (denser towards a few
   random "agglomerations") clipped to a 640 km × 865 km box in EPSG:25832 (about Germany's
-  extent). Voronoi cells share their edges exactly, so the level is a valid coverage.
+  extent). Voronoi cells share their edges exactly, so the level is a valid coverage. To give
+  the borders the detail of real ones (a few hundred vertices per Gemeinde), every edge gets
+  a vertex each :data:`SEGMENT_M` metres (rounded to 0.1 m, so both sides of a border get the
+  same vertices) and every vertex is moved by the same smooth displacement field of the
+  plane (:func:`_wiggle`: three sine waves, amplitude well below wavelength / 2π, so the map
+  is one-to-one and shared borders stay shared).
 * **Kreise**: :data:`N_KREISFREI` Gemeinden are kreisfreie Städte (a Kreis with that one
   Gemeinde); every other Gemeinde belongs to the nearest of the remaining Kreis seeds
   (:data:`N_KREISE` in all). A Kreis's geometry is the coverage union of its Gemeinden, so
@@ -46,6 +51,9 @@ N_GEMEINDEN = 11_000
 QUARTERS_PER_CITY = 200
 N_SCHOOLS = 3_000
 YEARS = (2021, 2022, 2023)
+SEGMENT_M = 100.0
+# (amplitude m, wavelength m) of the border wiggle; sum of 2π·a/λ < 1 keeps it one-to-one.
+WAVES = ((300.0, 6_000.0), (60.0, 1_500.0), (12.0, 300.0))
 BOX = (280_000.0, 5_235_000.0, 920_000.0, 6_100_000.0)  # EPSG:25832, about Germany
 # rate: (numerator, denominator, share of population in the denominator, base probability)
 RATES = {
@@ -91,6 +99,25 @@ def _voronoi(points: np.ndarray, clip: shapely.Geometry) -> np.ndarray:
     return shapely.make_valid(shapely.intersection(cells, clip))
 
 
+def _wiggle(coords: np.ndarray) -> np.ndarray:
+    """A smooth displacement of the plane (the same for every geometry)."""
+    x, y = coords[:, 0], coords[:, 1]
+    dx = np.zeros_like(x)
+    dy = np.zeros_like(y)
+    for i, (amp, wave) in enumerate(WAVES):
+        k = 2 * np.pi / wave
+        dx += amp * np.sin(k * y + i) * 0.7
+        dy += amp * np.sin(k * x + 2 * i) * 0.7
+    return np.column_stack([x + dx, y + dy])
+
+
+def _detailed(geoms: np.ndarray) -> np.ndarray:
+    """Borders with real-world detail (see the module docstring)."""
+    dense = shapely.segmentize(geoms, SEGMENT_M)
+    dense = shapely.transform(dense, lambda xy: np.round(xy, 1))
+    return shapely.make_valid(shapely.transform(dense, _wiggle))
+
+
 def _gemeinde_seeds(rng: np.random.Generator) -> np.ndarray:
     """Half uniform, half clustered around 60 agglomerations (small Gemeinden near cities)."""
     minx, miny, maxx, maxy = BOX
@@ -114,7 +141,7 @@ def build_areas(rng: np.random.Generator) -> gpd.GeoDataFrame:
     """Kreise, Gemeinden and Stadtteile (EPSG:25832) with keys, names, parents and kinds."""
     box = shapely.box(*BOX)
     g_pts = _gemeinde_seeds(rng)
-    g_geoms = _voronoi(g_pts, box)
+    g_geoms = _detailed(_voronoi(g_pts, box))
     # Kreisfreie Städte: the biggest-populated spots are the Gemeinden nearest to random seeds.
     city_idx = rng.choice(N_GEMEINDEN, N_KREISFREI, replace=False)
     is_city = np.zeros(N_GEMEINDEN, bool)
