@@ -362,6 +362,18 @@ def run_atlas(gpkg: Path, label: str, runs: int, paint_runs: int) -> str:
             rows.append(Row(text, n, o))
             print(f"{text:48} bytes {n.bytes:>10,} / {o.bytes:>8,} = {n.bytes / o.bytes:6.1f}x"
                   f"   ms {n.ms:8.1f} / {o.ms:6.1f} = {n.ms / o.ms:5.1f}x")
+        # --- ours loads a drilled view's geometry by URL (once per data version; then the
+        # browser's cache): its gzip bytes and server time belong to the drill-down
+        geo_kreis = f"{ours.url}/geo/gebiete/{h.kreis}.json?v={version}"
+        geo_times = []
+        for _ in range(runs + 1):
+            t0 = time.perf_counter()
+            geo_resp = s.get(geo_kreis, headers={"Accept-Encoding": "gzip"}, stream=True)
+            geo_bytes = len(geo_resp.raw.read())
+            geo_times.append((time.perf_counter() - t0) * 1000)
+        geo_ms = statistics.median(geo_times[1:])
+        print(f"{'  + Geometrie per URL (Drill-down, gzip)':48} bytes {geo_bytes:>10,}"
+              f"   ms {geo_ms:6.1f}")
         # --- first page load: server requests (JS bundles excluded) and the browser
         geo = f"/geo/gebiete/_.json?v={version}"
         first_ours = measure_get_sequence(s, ours.url, ["/", "/_dash-layout",
@@ -406,6 +418,9 @@ def run_atlas(gpkg: Path, label: str, runs: int, paint_runs: int) -> str:
             f"{num(r.naive.bytes / r.ours.bytes)}× | {num(r.naive.ms)} ms | {num(r.ours.ms)} ms "
             f"| {num(r.naive.ms / r.ours.ms)}× |")
     lines += [
+        f"| dazu beim Drill-down: Geometrie der {h.n_kreis_children} Gemeinden per URL "
+        f"(einmal je Datenstand, danach aus dem Browser-Cache) | – | {kb(geo_bytes)} gzip | "
+        f"– | – | {num(geo_ms)} ms | – |",
         f"| Erster Seitenaufruf (Seite, Layout, erster Callback, Geometrie) | {kb(b_n)} "
         f"gesamt | {kb(b_o)} gesamt | {num(b_n / b_o)}× | {num(first_naive)} ms | "
         f"{num(first_ours)} ms | {num(first_naive / first_ours)}× |",
