@@ -131,8 +131,12 @@ class PostgisStore:
 
     def read(self) -> AtlasTables:
         """The current version's tables (one snapshot: a concurrent switch is not seen)."""
+        import psycopg
+
         with _connect(self.url) as conn:
-            conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            # One snapshot for all tables (set before the transaction begins).
+            conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+            conn.read_only = True
             version = self._current(conn)
             schema = _schema(version)
             areas = self._read_geo(conn, schema, "areas", AREA_COLUMNS)
