@@ -41,8 +41,12 @@ def create_app(repo: Repository | None = None) -> Dash:
         title=repo.settings.title,
         assets_folder=str(ASSETS),
         update_title="Bildungsatlas lädt …",
+        compress=True,  # callback answers and JS bundles compressed (flask-compress)
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    # Streamed file responses (assets/) stay uncompressed: flask-compress would leave their
+    # files open. Dash's bundles and every callback answer are compressed.
+    app.server.config["COMPRESS_STREAMS"] = False
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
     app.layout = page(repo)
     register_all(app, repo)
