@@ -257,6 +257,8 @@ def build(out: Path) -> None:
     catalogue = pyogrio.read_dataframe(DEFAULT_GPKG, layer="indicators", read_geometry=False)
     catalogue = catalogue[catalogue["id"].isin(set(values["indicator_id"]))]
     sources = pyogrio.read_dataframe(DEFAULT_GPKG, layer="sources", read_geometry=False)
+    # Geometry, keys and values are invented: only the synthetic source applies.
+    sources = sources[sources["id"] == "synthetic"]
     out.unlink(missing_ok=True)
     pyogrio.write_dataframe(areas, out, layer="areas", driver="GPKG", promote_to_multi=True)
     pyogrio.write_dataframe(insts, out, layer="institutions", driver="GPKG",
