@@ -1,4 +1,5 @@
-"""The on-disk cache of display geometry (geodata.display.display_data)."""
+"""The on-disk cache of display geometry (geodata.display.display_data) and the fast value
+loading of geodata.repository."""
 
 from __future__ import annotations
 
@@ -42,3 +43,24 @@ def test_damaged_cache_file_is_rebuilt_and_empty_dir_setting_disables(tmp_path, 
     other = tmp_path / "sub"
     assert display_data(*ARGS, version="v3") is not None
     assert not other.exists() and len(list(tmp_path.glob("display-*.json"))) == 1
+
+
+def test_values_are_grouped_by_indicator_and_year_without_missing_ones():
+    import pandas as pd
+
+    from geodata.repository import Value, _load_values
+
+    df = pd.DataFrame({
+        "area_id": ["06433", "06433", "06412", "06412", "06433"],
+        "indicator_id": ["quote", "quote", "quote", "anzahl", "anzahl"],
+        "year": [2022, 2023, 2023, 2023, 2023],
+        "value": [12.5, float("nan"), 30.0, 7.0, 3.0],
+        "numerator": [5.0, float("nan"), 3.0, float("nan"), float("nan")],
+        "denominator": [40.0, float("nan"), 10.0, float("nan"), float("nan")],
+    })
+    # By hand: the NaN value of 06433/2023 is left out; counts carry no numerator.
+    assert _load_values(df) == {
+        ("quote", 2022): {"06433": Value(12.5, 5.0, 40.0)},
+        ("quote", 2023): {"06412": Value(30.0, 3.0, 10.0)},
+        ("anzahl", 2023): {"06412": Value(7.0), "06433": Value(3.0)},
+    }
