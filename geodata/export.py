@@ -729,7 +729,7 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     map_top = y + 0.06 * s
     # Footer.
     inst_pts = _institution_points(repo, state, ids) if institutions else []
-    lines = attribution_lines(repo, [md.indicator.id], bool(inst_pts))
+    lines = attribution_lines(repo, list(md.sources), bool(inst_pts))
     foot_top = _footer(page, repo, lines, m, lay.w - m, lay.h - m, created,
                        md.indicator.synthetic)
     inst_rows = [(name, color, len(xy)) for name, color, xy in inst_pts]

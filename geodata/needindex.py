@@ -88,6 +88,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -414,15 +416,65 @@ def load_definition(path: Path) -> IndexDefinition:
 
 
 def save_definition(definition: IndexDefinition, path: Path) -> None:
-    """Write a definition file (UTF-8 JSON)."""
-    Path(path).write_text(definition.to_json(), encoding="utf-8")
+    """Write a definition file (UTF-8 JSON) atomically: a reader sees the old or the new
+    file, never half of one."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(definition.to_json())
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
 
 
-def list_definitions(folder: Path = INDEX_DIR) -> list[tuple[Path, IndexDefinition]]:
+# --- saved definitions by name ("slug", the ``index`` URL parameter) --------------------------
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def index_dir() -> Path:
+    """The folder of saved definitions: ``$BILDUNGSATLAS_INDIZES`` or ``geodata/indizes``."""
+    return Path(os.environ.get("BILDUNGSATLAS_INDIZES") or INDEX_DIR)
+
+
+def slugify(name: str) -> str:
+    """File name stem of a definition: ``"Chancenindex Süd 2023"`` → ``chancenindex_sued_2023``."""
+    text = name.lower().translate(_TRANSLIT)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:60].strip("_")
+    return text or "index"
+
+
+def find_definition(slug: str, folder: Path | None = None) -> IndexDefinition:
+    """The saved definition ``<slug>.json``; raises `DefinitionError` (German) if the name is
+    malformed, unknown or the file invalid. The name never reaches the file system unchecked."""
+    folder = index_dir() if folder is None else folder
+    if not SLUG_RE.fullmatch(slug):
+        raise DefinitionError([f"„{slug[:40]}“ ist kein gültiger Indexname (erlaubt: "
+                               "Kleinbuchstaben, Ziffern, _ und -)."])
+    path = folder / f"{slug}.json"
+    if not path.is_file():
+        known = ", ".join(p.stem for p, _d in list_definitions(folder)) or "keine"
+        raise DefinitionError([f"Den Index „{slug}“ gibt es nicht; gespeichert: {known}."])
+    return load_definition(path)
+
+
+def store_definition(definition: IndexDefinition, slug: str | None = None,
+                     folder: Path | None = None) -> str:
+    """Save a definition under ``slug`` (default: from its name) and return the slug."""
+    folder = index_dir() if folder is None else folder
+    slug = slug or slugify(definition.name)
+    if not SLUG_RE.fullmatch(slug):
+        raise DefinitionError([f"„{slug[:40]}“ ist kein gültiger Indexname."])
+    folder.mkdir(parents=True, exist_ok=True)
+    save_definition(definition, folder / f"{slug}.json")
+    return slug
+
+
+def list_definitions(folder: Path | None = None) -> list[tuple[Path, IndexDefinition]]:
     """The valid definition files of a folder, sorted by file name (invalid files skipped;
     `load_definition` reports why)."""
     out = []
-    for path in sorted(Path(folder).glob("*.json")):
+    for path in sorted(Path(index_dir() if folder is None else folder).glob("*.json")):
         try:
             out.append((path, load_definition(path)))
         except DefinitionError:
