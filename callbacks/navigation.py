@@ -24,6 +24,7 @@ from geodata.selection import areas_in_shape
 from geodata.state import (
     ViewState,
     drill,
+    fit_index,
     fit_level,
     fit_year,
     goto,
@@ -137,7 +138,8 @@ def _next_state(
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
         state = goto(state, str(trigger.get("area", ROOT)), repo)
     state, more = fit_year(state, repo)
-    return state, notes + more
+    state, left = fit_index(state, repo)
+    return state, notes + more + left
 
 
 def _panel_key(state: ViewState) -> str:

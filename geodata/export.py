@@ -660,6 +660,11 @@ def _draw_map(page: _Page, frame: _MapFrame, repo: Repository, state: ViewState,
                     hatch_color=hcolor, zorder=2.5)
     parents = [p for p in _parents_above(repo, ids) if p in shapes.paths]
     frame.outlines([shapes.paths[p] for p in parents], "#3a3a3a", 0.7 if many else 1.0)
+    border = [shapes.paths[a] for a in md.borderline if a in shapes.paths]
+    if border:  # a need index's borderline areas, dashed as on screen
+        frame.ax.add_collection(PathCollection(border, facecolors="none", edgecolors="#111111",
+                                               linewidths=1.4, linestyles=(0, (4, 3)),
+                                               zorder=4.5))
     for _name, color, xy in inst_pts:
         size = 5 if len(xy) > 400 else 12
         frame.ax.scatter(xy[:, 0], xy[:, 1], s=size * page.scale ** 2, c=color,
@@ -817,7 +822,7 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
     cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis"]
 
     rule = md.rule
-    labels = class_labels(md.classification, dec)
+    labels = list(md.class_names) or class_labels(md.classification, dec)
     ranked = ranks(list(md.values), need_sign(ind))
     if change:
         old_st, old_raw = year_states(repo, ids, ind, state.karte.vergleich, state.gebiet, rule)
@@ -890,7 +895,9 @@ def _indicator_definition(repo: Repository, ind_id: str) -> dict[str, str]:
 
 def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[str]) -> dict:
     ind = md.indicator
-    ids = [ind.id] + [i for i in (ind.numerator, ind.denominator) if i in repo.indicators]
+    # A need index cites the indicators it is made of.
+    ids = list(md.source_ids) or [ind.id] + [i for i in (ind.numerator, ind.denominator)
+                                             if i in repo.indicators]
     rule = md.rule
     return {
         "titel": md.title,

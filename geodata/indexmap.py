@@ -34,7 +34,7 @@ from geodata.numfmt import format_number
 from geodata.palettes import class_colors
 from geodata.repository import Indicator, Repository
 from geodata.state import ViewState, view_areas
-from geodata.suppression import LABEL, SYMBOL
+from geodata.suppression import SYMBOL
 
 NOT_IN_INDEX = "nicht im Index"
 
@@ -170,11 +170,10 @@ def allocation_map(repo: Repository, state: ViewState) -> MapData:
     texts: list[str] = []
     for a in ids:
         r = rows.get(a)
-        if r is None or r.heads is None:
-            st = "keine_daten" if r is None else "gesperrt"
+        if r is None or r.heads is None:  # not rated, or no (public) head count
             values.append(None)
-            states.append(st)
-            texts.append(f"{SYMBOL[st]} {NOT_IN_INDEX if r is None else LABEL[st]}")
+            states.append("keine_daten")
+            texts.append(f"{SYMBOL['keine_daten']} {NOT_IN_INDEX if r is None else r.note}")
             continue
         values.append(float(r.difference))
         states.append("ok")

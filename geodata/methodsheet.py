@@ -69,7 +69,8 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
     c = d.classing
     counts = [sum(1 for sc in res.scores.values() if sc.cls == k) for k in range(1, res.k + 1)]
     class_rows = [_row(str(k + 1), escape(res.class_labels[k]),
-                       "" if k == 0 else f"über {_n(res.breaks[k - 1], 3)}", str(counts[k]),
+                       f"bis {_n(res.breaks[0], 3)}" if k == 0 else
+                       f"über {_n(res.breaks[k - 1], 3)}", str(counts[k]),
                        numeric=(3,))
                   for k in range(res.k)]
     if c.method == "stdabw":

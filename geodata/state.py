@@ -141,6 +141,26 @@ def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     return state, notes
 
 
+def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+    """Leave a need index when the map shows none of the areas it rates (e.g. after Zurück
+    from the Stadtteile it rates to the Kreise), with a notice."""
+    if not state.index:
+        return state, []
+    from geodata.needindex import DefinitionError, find_definition, index_areas
+
+    try:
+        definition = find_definition(state.index)
+    except DefinitionError as err:
+        return replace(state, index=None), [f"Der Index ist nicht mehr lesbar: {err.errors[0]}"]
+    if set(view_areas(state, repo)) & set(index_areas(repo, definition)):
+        return state, []
+    where = repo.display_name(definition.gebiet) if definition.gebiet in repo.areas else (
+        repo.settings.overview_name)
+    return replace(state, index=None), [
+        f"Der Index „{definition.name}“ bewertet Gebiete in {where}; hier zeigt die Karte "
+        "wieder den Indikator."]
+
+
 def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     """Drop an ``ebene`` that shows nothing more than the children, with a notice if invalid."""
     if state.ebene is None:
@@ -230,6 +250,8 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
         if avail:
             state = replace(state, jahr=avail[-1])
     state, more = fit_year(state, repo)  # also checks the comparison year
+    notes.extend(more)
+    state, more = fit_index(state, repo)
     notes.extend(more)
 
     schulen = first.get("schulen")

@@ -344,11 +344,12 @@ def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> ht
                      html.Td(format_number(sum(r.difference for r in a.rows)),
                              className="ba-num")], className="ba-sum-row")
     return html.Table([
-        html.Caption(f"Beträge in {u}, Gewinner zuerst"),
+        html.Caption(f"Beträge in {u} (Sockel + Bedarfsanteil), Gewinner zuerst"),
         html.Thead(html.Tr([html.Th("Gebiet", scope="col"),
                             html.Th("Köpfe", scope="col", className="ba-num"),
                             html.Th("Klasse", scope="col", className="ba-num"),
-                            html.Th("Nach Bedarf", scope="col", className="ba-num"),
+                            html.Th("Betrag", scope="col", className="ba-num",
+                                    title="Sockel + Bedarfsanteil"),
                             html.Th("Gießkanne", scope="col", className="ba-num"),
                             html.Th("Differenz", scope="col", className="ba-num")])),
         html.Tbody([*rows, total])], className="ba-profile-table ba-plain ba-ix-wrap ba-alloc",

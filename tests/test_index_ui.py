@@ -215,3 +215,26 @@ def test_allocation_downloads_add_up_to_the_budget(client):
     assert bad.status_code == 400
     assert "„viel“ (Parameter budget) ist kein ganzer Betrag" in bad.get_json()["fehler"]
     assert client.get(f"/index/{EXAMPLE}/verteilung.pdf").status_code == 404
+
+
+def test_leaving_the_rated_areas_leaves_the_index(repo):
+    state, notes = parse_query(f"?index={EXAMPLE}&gebiet=06433", repo)  # Groß-Gerau
+    assert state.index is None
+    assert notes == ["Der Index „Chancenindex Frankfurter Stadtteile (Beispiel)“ bewertet "
+                     "Gebiete in Frankfurt am Main; hier zeigt die Karte wieder den Indikator."]
+    up_state, _ = parse_query(f"?index={EXAMPLE}&gebiet=06412000&auswahl=06412000-012", repo)
+    assert up_state.index == EXAMPLE and up_state.auswahl == "06412000-012"
+
+
+def test_exports_of_an_index_map(client, repo):
+    md = compute_map(repo, parse_query(f"?index={EXAMPLE}", repo)[0])
+    table = client.get(f"/export/tabelle.csv?index={EXAMPLE}&gebiet={FRANKFURT}")
+    assert table.status_code == 200
+    rows = {r.split(";")[0]: r.split(";") for r in
+            table.data.decode("utf-8-sig").strip().split("\r\n")[1:]}
+    for a, c in zip(md.area_ids, md.classification.classes, strict=True):
+        if c is not None:  # class number and its name, as in the legend
+            assert rows[a][5:7] == [str(c + 1), md.class_names[c]]
+    png = client.get(f"/export/karte.png?index={EXAMPLE}&gebiet={FRANKFURT}&papier=px"
+                     "&breite=800&hoehe=600")
+    assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
