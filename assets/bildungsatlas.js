@@ -280,7 +280,17 @@
     const tab = panel.querySelector(".ba-tab-on");
     const key = (title ? title.textContent : "") + "|" + (tab ? tab.textContent : "");
     if (key !== panelKey) { panelKey = key; panel.scrollTop = 0; }
-  }).observe(document.body, { childList: true, subtree: true });
+    // Dropdowns of the forms: their accessible name starts with the field's label.
+    panel.querySelectorAll("[data-ba-labelledby]").forEach(function (wrap) {
+      const button = wrap.querySelector("button.dash-dropdown");
+      const lbl = wrap.getAttribute("data-ba-labelledby");
+      const ref = button ? (button.getAttribute("aria-labelledby") || "") : "";
+      if (button && ref.split(" ")[0] !== lbl) {
+        button.setAttribute("aria-labelledby", (lbl + " " + ref).trim());
+      }
+    });
+  }).observe(document.body, { childList: true, subtree: true, attributes: true,
+                              attributeFilter: ["aria-labelledby"] });
 
   // Links of the panel (a.ba-nav) change the view in place, with a history entry; a click
   // with a modifier key keeps the browser's own behaviour (new tab or window).

@@ -26,7 +26,16 @@ from geodata.allocation import (
 from geodata.indexform import definition_from_form
 from geodata.indexmap import index_allocation, index_bundle
 from geodata.methodsheet import method_sheet_html
-from geodata.needindex import DefinitionError, check_definition, store_definition
+from geodata.needindex import (
+    DefinitionError,
+    IndexDefinition,
+    check_definition,
+    compute_index_for,
+    find_definition,
+    index_dir,
+    slugify,
+    store_definition,
+)
 from geodata.numfmt import format_number
 from geodata.repository import Repository
 from geodata.state import parse_query, to_query
@@ -50,6 +59,32 @@ def _messages(which: str, errors: list[str]) -> list[Any]:
     """Children for every message box on the page (the one of ``which`` gets the list)."""
     items = html.Ul([html.Li(e) for e in errors]) if errors else []
     return [items if o["id"]["name"] == which else no_update for o in ctx.outputs_list[1]]
+
+
+def _save_problems(repo: Repository, definition: IndexDefinition,
+                   editing: str | None) -> list[str]:
+    """Why a valid definition must not be saved: it would silently replace another index,
+    change an index without a new version (its links and method sheets would then show other
+    numbers under the same version), or rate too few areas."""
+    if editing:
+        try:
+            old = find_definition(editing)
+        except DefinitionError:
+            old = None
+        if old is not None and old.version == definition.version and (
+                {**old.to_dict(), "datum": ""} != {**definition.to_dict(), "datum": ""}):
+            return [f"Die Definition wurde geändert: bitte eine neue Versionsnummer eintragen "
+                    f"(bisher „{old.version}“), damit Methodenblatt und Links eindeutig "
+                    "bleiben."]
+    elif (index_dir() / f"{slugify(definition.name)}.json").exists():
+        return [f"Einen Index mit diesem Namen gibt es schon (Datei "
+                f"{slugify(definition.name)}.json). Bitte einen anderen Namen wählen oder den "
+                "bestehenden Index in seinem Reiter „Definition“ ändern."]
+    result = compute_index_for(repo, definition)
+    if not result.scores:
+        return [f"Im Indexjahr {definition.year}: {result.notes[0]} Bitte ein anderes Jahr, "
+                "andere Indikatoren oder eine kleinere Mindesteinwohnerzahl wählen."]
+    return []
 
 
 def register(app: Dash, repo: Repository) -> None:
@@ -79,14 +114,18 @@ def register(app: Dash, repo: Repository) -> None:
         state, _notes = parse_query(search, repo)
         if trigger["name"] == "speichern":
             fields = _by_name(values, field_ids)
-            rows = [{"id": i["id"], "use": bool(u), "richtung": d, "gewicht": w}
+            rows = [{"id": i["id"], "name": repo.indicators[i["id"]].name
+                     if i["id"] in repo.indicators else i["id"], "use": bool(u),
+                     "richtung": d, "gewicht": w}
                     for i, u, d, w in zip(use_ids, uses, dirs, weights, strict=True)]
+            editing = state.index if state.index_tab == "definition" else None
             try:
                 definition = definition_from_form(fields, rows)
-                errors = check_definition(repo, definition)
+                errors = check_definition(repo, definition) or _save_problems(
+                    repo, definition, editing)
                 if errors:
                     raise DefinitionError(errors)
-                slug = store_definition(definition)
+                slug = store_definition(definition, editing)
             except DefinitionError as err:
                 return no_update, _messages("definition", err.errors)
             except OSError as err:

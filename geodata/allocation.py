@@ -414,6 +414,9 @@ def allocation_xlsx(allocation: Allocation, names: Mapping[str, str],
         meta.cell(meta.max_row, 1).font = bold
     meta.column_dimensions["A"].width = 28
     meta.column_dimensions["B"].width = 80
+    from geodata.export import texts_never_formulas
+
+    texts_never_formulas(wb)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

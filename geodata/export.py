@@ -293,9 +293,10 @@ class _Page:
     def text(self, x: float, y: float, s: str, size: float, *, weight: str = "normal",
              color: str = TEXT, ha: str = "left", va: str = "top", style: str = "normal",
              **kw: Any) -> Any:
+        # parse_math=False: a "$" in a name is text, never matplotlib math.
         return self.fig.text(self.fx(x), self.fy(y), s, fontsize=size * self.scale,
                              fontfamily=self.style.schrift, fontweight=weight, color=color,
-                             ha=ha, va=va, fontstyle=style, **kw)
+                             ha=ha, va=va, fontstyle=style, parse_math=False, **kw)
 
     def rect(self, x: float, y: float, w: float, h: float, **kw: Any) -> Rectangle:
         r = Rectangle((self.fx(x), self.fy(y + h)), w / self.w, h / self.h,
@@ -679,6 +680,7 @@ def _draw_map(page: _Page, frame: _MapFrame, repo: Repository, state: ViewState,
             if md.states[pos[a]] == "gesperrt":
                 name += " ·"
             frame.ax.text(x, y, name, fontsize=size * page.scale, ha="center", va="center",
+                          parse_math=False,
                           fontfamily=page.style.schrift, color=TEXT, zorder=7,
                           path_effects=halo, clip_on=True)
 
@@ -937,6 +939,24 @@ def _csv_number(value: Any) -> Any:
     return text.replace(".", ",")
 
 
+def safe_text(value: str) -> str:
+    """A text for a CSV cell that Excel never runs as a formula (OWASP: a leading ``=``, ``+``,
+    ``@``, tab or CR, or ``-`` not followed by a digit, gets an apostrophe)."""
+    if value[:1] in ("=", "+", "@", "\t", "\r") or (
+            value[:1] == "-" and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
+def texts_never_formulas(wb: Any) -> None:
+    """openpyxl stores every text starting with ``=`` as a formula: store it as text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"
+
+
 def table_csv(repo: Repository, state: ViewState) -> bytes:
     """The view's table as CSV for German Excel: ``;``, decimal comma, no thousands separator,
     UTF-8 with BOM, CRLF line ends. Read back with ``pandas.read_csv(sep=";", decimal=",",
@@ -944,9 +964,9 @@ def table_csv(repo: Repository, state: ViewState) -> bytes:
     cols, rows, _meta = view_table(repo, state)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(cols)
+    writer.writerow([safe_text(c) for c in cols])
     for row in rows:
-        writer.writerow([_csv_number(v) for v in row])
+        writer.writerow([safe_text(v) if isinstance(v, str) else _csv_number(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -1028,6 +1048,7 @@ def table_xlsx(repo: Repository, state: ViewState) -> bytes:
             if c.column == 2:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
     buf = io.BytesIO()
+    texts_never_formulas(wb)
     wb.save(buf)
     return buf.getvalue()
 

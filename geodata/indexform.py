@@ -64,28 +64,28 @@ def definition_from_form(fields: Mapping[str, Any], rows: Sequence[Mapping[str, 
 
     ``fields``: name, autor, version, beschreibung, gebiet, ebene, jahr, basisjahr,
     standardisierung, mindest_einwohner, winsorisieren, klassen, grenzen, anzahl, anteil (in %).
-    ``rows``: per catalogue indicator ``id``, ``use`` (bool), ``richtung`` (+1/−1),
-    ``gewicht`` (text). Raises `DefinitionError` listing every problem.
+    ``rows``: per catalogue indicator ``id``, ``name`` (for messages), ``use`` (bool),
+    ``richtung`` (+1/−1), ``gewicht`` (text). Raises `DefinitionError` listing every problem.
     """
     errors: list[str] = []
     inds = []
     for r in rows:
         if not r.get("use"):
             continue
-        w = _number(r.get("gewicht"), f"Gewicht {r['id']}", errors, empty=1.0)
+        label = r.get("name") or r["id"]
+        w = _number(r.get("gewicht"), f"Gewicht {label}", errors, empty=1.0)
         direction = r.get("richtung")
         if direction not in (1, -1):
-            errors.append(f"„Richtung {r['id']}“: bitte wählen, ob ein hoher Wert mehr oder "
+            errors.append(f"„Richtung {label}“: bitte wählen, ob ein hoher Wert mehr oder "
                           "weniger Bedarf bedeutet.")
             continue
         inds.append(IndexIndicator(str(r["id"]), int(direction), 1.0 if w is None else w))
-    if not inds:
-        errors.append("Bitte mindestens einen Indikator auswählen.")
     method = fields.get("klassen") or "stdabw"
     classing = Classing(method=method)
     if method == "stdabw":
-        classing = Classing("stdabw", cutoffs=_numbers(fields.get("grenzen"), "Grenzen (SD)",
-                                                       errors))
+        n_err = len(errors)
+        cut = _numbers(fields.get("grenzen"), "Grenzen (SD)", errors)
+        classing = Classing("stdabw", cutoffs=cut) if len(errors) == n_err else Classing()
     elif method == "quantile":
         k = _number(fields.get("anzahl"), "Anzahl der Klassen", errors)
         if k is not None and not float(k).is_integer():
@@ -101,22 +101,28 @@ def definition_from_form(fields: Mapping[str, Any], rows: Sequence[Mapping[str, 
                    empty=float("nan"))
     year = _year(fields.get("jahr"), "Indexjahr", errors)
     base = _year(fields.get("basisjahr"), "Basisjahr", errors, required=False)
+    try:
+        # Built even after typing errors (with neutral stand-ins), so that every problem of
+        # the form is reported at once, not in two rounds.
+        definition = IndexDefinition(
+            name=str(fields.get("name") or "").strip(),
+            author=str(fields.get("autor") or "").strip(),
+            date=(today or dt.date.today()).isoformat(),
+            version=str(fields.get("version") or "").strip(),
+            description=str(fields.get("beschreibung") or "").strip(),
+            gebiet=str(fields.get("gebiet") or ""),
+            ebene=fields.get("ebene") or None,
+            year=year or 2000,
+            base_year=base,
+            indicators=tuple(inds),
+            standardisation=str(fields.get("standardisierung") or "z"),
+            min_population=min_pop or 0.0,
+            population_indicator=str(fields.get("einwohner_indikator") or "einwohner"),
+            winsorize=None if wins is None or wins != wins else wins,
+            classing=classing,
+        )
+    except DefinitionError as err:
+        errors += [e for e in err.errors if e not in errors]
     if errors:
         raise DefinitionError(errors)
-    return IndexDefinition(
-        name=str(fields.get("name") or "").strip(),
-        author=str(fields.get("autor") or "").strip(),
-        date=(today or dt.date.today()).isoformat(),
-        version=str(fields.get("version") or "").strip(),
-        description=str(fields.get("beschreibung") or "").strip(),
-        gebiet=str(fields.get("gebiet") or ""),
-        ebene=fields.get("ebene") or None,
-        year=year or 0,
-        base_year=base,
-        indicators=tuple(inds),
-        standardisation=str(fields.get("standardisierung") or "z"),
-        min_population=min_pop or 0.0,
-        population_indicator=str(fields.get("einwohner_indikator") or "einwohner"),
-        winsorize=None if wins is None or wins != wins else wins,
-        classing=classing,
-    )
+    return definition

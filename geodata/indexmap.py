@@ -31,7 +31,7 @@ from geodata.needindex import (
     sensitivity_for,
 )
 from geodata.numfmt import format_number
-from geodata.palettes import class_colors
+from geodata.palettes import DEFAULT_SEQUENTIAL, class_colors
 from geodata.repository import Indicator, Repository
 from geodata.state import ViewState, view_areas
 from geodata.suppression import SYMBOL
@@ -47,6 +47,12 @@ class IndexBundle:
     definition: IndexDefinition
     result: IndexResult
     sensitivity: Sensitivity
+
+
+def index_palette(state: ViewState) -> str:
+    """The map's colour scale for index classes: sequential (dark = more need); a diverging
+    scale left in the address (e.g. from a change map) would put a dark colour on class 1."""
+    return DEFAULT_SEQUENTIAL if state.karte.diverging else state.karte.farben
 
 
 def _key(definition: IndexDefinition) -> str:
@@ -85,6 +91,8 @@ def index_indicator(bundle: IndexBundle, repo: Repository) -> Indicator:
 
 def _classification(result: IndexResult, classes: list[int | None],
                     values: list[float | None]) -> Classification:
+    if result.k == 0:  # too few rated areas: no classes, every area keeps its state
+        return classify([None] * len(values), "quantile", 5)
     k = result.k
     rated = [sc.value for sc in result.scores.values()]
     lo, hi = (min(rated), max(rated)) if rated else (0.0, 0.0)
@@ -137,8 +145,10 @@ def index_map(repo: Repository, state: ViewState) -> MapData:
              f"{CLASSINGS[d.classing.method]} ({_cutoff_text(d)}), {res.k} Klassen · "
              "dunkel = mehr Bedarf"]
     n_ex = sum(1 for a in res.area_ids if a not in res.scores)
-    notes.append(f"{len(res.scores)} Gebiete bewertet, {n_ex} nicht bewertet "
-                 f"(unter {format_number(d.min_population)} Einwohnern oder ohne Werte)")
+    minimum = max(d.min_population, repo.settings.min_population)
+    small = f", unter {format_number(minimum)} Einwohnern" if minimum else ""
+    notes.append(f"{len(res.scores)} Gebiete bewertet, {n_ex} ohne Indexwert (fehlende oder "
+                 f"gesperrte Werte{small}; Symbole wie unten)")
     sens = bundle.sensitivity
     if sens.borderline:
         notes.append(f"Gestrichelter Rand: Grenzfall (andere Klasse in mindestens "
@@ -149,7 +159,8 @@ def index_map(repo: Repository, state: ViewState) -> MapData:
     return MapData(
         area_ids=tuple(ids), values=tuple(values), states=tuple(states), texts=tuple(texts),
         classification=_classification(res, classes, values),
-        colors=tuple(class_colors(state.karte.farben, res.k, "higher_worse")),
+        colors=tuple(class_colors(index_palette(state), res.k, "higher_worse")) if res.k
+        else (),
         indicator=index_indicator(bundle, repo), unit="", title=f"{d.name} {year}",
         method=notes[0], reference="", rule=suppression_rule(repo),
         class_names=tuple(res.class_labels), borderline=tuple(
@@ -161,9 +172,22 @@ def index_map(repo: Repository, state: ViewState) -> MapData:
 def allocation_map(repo: Repository, state: ViewState) -> MapData:
     """The budget split's difference to the even per-head split over the areas in view."""
     bundle = index_bundle(repo, state.index or "")
-    alloc = index_allocation(repo, bundle, state)
-    rows = {r.area_id: r for r in alloc.rows}
     ids = view_areas(state, repo)
+    d = bundle.definition
+    indicator = replace(index_indicator(bundle, repo), decimals=0,
+                        name=f"Differenz zur Gießkanne nach „{d.name}“")
+    try:
+        alloc = index_allocation(repo, bundle, state)
+    except ValueError as err:  # e.g. no head counts: an empty map that says why
+        return MapData(
+            area_ids=tuple(ids), values=(None,) * len(ids), states=("keine_daten",) * len(ids),
+            texts=(f"{SYMBOL['keine_daten']} {err}",) * len(ids),
+            classification=classify([None] * len(ids), "quantile", 5), colors=(),
+            indicator=indicator, unit=state.verteilung.unit,
+            title=f"Verteilung nach „{d.name}“", method=str(err), reference="",
+            rule=suppression_rule(repo), notes=(str(err),),
+            source_ids=tuple(i.id for i in d.indicators))
+    rows = {r.area_id: r for r in alloc.rows}
     unit = alloc.unit
     values: list[float | None] = []
     states: list[str] = []
@@ -184,7 +208,6 @@ def allocation_map(repo: Repository, state: ViewState) -> MapData:
     k = 6
     breaks, spread = _symmetric_breaks(basis, 0.0, k)
     cls = classify(values, "manual", manual_breaks=breaks, pooled=[*basis, -spread, spread])
-    d = bundle.definition
     share = format_number(state.verteilung.sockel, 1).removesuffix(",0")
     notes = [f"Gleiche Intervalle um 0, {cls.k} Klassen · orange = mehr als Gießkanne",
              f"Budget {format_number(alloc.budget)} {unit}: {share} % Sockel je Kopf, Rest "
@@ -193,7 +216,7 @@ def allocation_map(repo: Repository, state: ViewState) -> MapData:
     return MapData(
         area_ids=tuple(ids), values=tuple(values), states=tuple(states), texts=tuple(texts),
         classification=cls, colors=tuple(class_colors("PuOr", cls.k, "higher_worse")),
-        indicator=replace(index_indicator(bundle, repo), decimals=0), unit=unit,
+        indicator=indicator, unit=unit,
         title=f"Verteilung nach „{d.name}“: Differenz zur Gießkanne",
         method=notes[0], reference="Mitte: 0 (wie Gießkanne)", rule=suppression_rule(repo),
         notes=tuple(notes), source_ids=tuple(i.id for i in d.indicators),

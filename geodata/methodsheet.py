@@ -12,6 +12,7 @@ version and the software version. Every text from a definition file or the atlas
 from __future__ import annotations
 
 import datetime as dt
+import math
 from html import escape
 
 from geodata import __version__
@@ -49,9 +50,14 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
     """The whole page (UTF-8 HTML)."""
     d, res, sens = bundle.definition, bundle.result, bundle.sensitivity
     year = res.year or d.year
-    where = repo.display_name(d.gebiet) if d.gebiet in repo.areas else repo.settings.overview_name
-    what = (f"alle {repo.level(d.ebene).plural} in {where}" if d.ebene
-            else f"die Teilgebiete von {where}")
+    if d.gebiet in repo.areas:
+        where = repo.display_name(d.gebiet)
+        what = (f"alle {repo.level(d.ebene).plural} in {where}" if d.ebene
+                else f"die Teilgebiete von {where}")
+    else:
+        top = repo.level(repo.settings.levels[0].id).plural
+        what = (f"alle {repo.level(d.ebene).plural} des Atlas" if d.ebene
+                else f"alle {top} des Atlas")
     total_w = sum(i.weight for i in d.indicators)
     ind_rows = []
     for spec in d.indicators:
@@ -68,10 +74,12 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
             str(st.n) if st else "–", numeric=(4, 5, 6, 7)))
     c = d.classing
     counts = [sum(1 for sc in res.scores.values() if sc.cls == k) for k in range(1, res.k + 1)]
+    def bound(x: float, word: str) -> str:
+        return "–" if not math.isfinite(x) else f"{word} {_n(x, 3)}"
+
     class_rows = [_row(str(k + 1), escape(res.class_labels[k]),
-                       f"bis {_n(res.breaks[0], 3)}" if k == 0 else
-                       f"über {_n(res.breaks[k - 1], 3)}", str(counts[k]),
-                       numeric=(3,))
+                       bound(res.breaks[0], "bis") if k == 0 else
+                       bound(res.breaks[k - 1], "über"), str(counts[k]), numeric=(3,))
                   for k in range(res.k)]
     if c.method == "stdabw":
         rule = ("Klassengrenzen in Standardabweichungen des Index vom Mittel: "
@@ -100,6 +108,7 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
     sources = "".join(f"<li>{escape(line)}</li>" for line in attribution_lines(
         repo, [i.id for i in d.indicators], False))
     notes = "".join(f"<p>{escape(n)}</p>" for n in res.notes)
+    base_note = f" (Basisjahr {d.base_year})" if res.frozen else ""
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <title>Methodenblatt: {escape(d.name)}</title><style>{STYLE}</style></head><body>
@@ -113,7 +122,7 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
 bewertet), Indexjahr {year}.{frozen}</p>
 <h2>Indikatoren</h2>
 <table><thead><tr><th>Indikator</th><th>Quelle</th><th>Jahr</th><th>Richtung</th>
-<th>Gewicht</th><th>Mittel</th><th>Std.-abw.</th><th>n</th></tr></thead>
+<th>Gewicht</th><th>Mittel{base_note}</th><th>Std.-abw.</th><th>n</th></tr></thead>
 <tbody>{"".join(ind_rows)}</tbody></table>
 <h2>Berechnung</h2>
 <p>Standardisierung: {escape(STANDARDISATIONS[d.standardisation])}. {winsor} Indikatoren, bei

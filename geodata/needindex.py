@@ -90,6 +90,7 @@ import json
 import math
 import os
 import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -115,8 +116,8 @@ CLASSINGS = {
     "anteil": "fester Anteil in der obersten Klasse",
 }
 STATE_PRECEDENCE = ("keine_daten", "gesperrt", "nicht_bewertet")
-MAX_CUTOFFS = 8
-MIN_QUANTILES, MAX_QUANTILES = 2, 10
+MAX_CUTOFFS = 6  # at most 7 classes: the colour scales have 3 to 7 colours
+MIN_QUANTILES, MAX_QUANTILES = 2, 7
 
 
 class DefinitionError(ValueError):
@@ -244,6 +245,10 @@ def _validate(d: IndexDefinition) -> list[str]:
     for label, value in (("Name", d.name), ("Autor", d.author), ("Version", d.version)):
         if not isinstance(value, str) or not value.strip():
             errs.append(f"Feld „{label.lower()}“: {label} fehlt oder ist kein Text.")
+        elif value.strip()[0] in "=+-@":
+            # Spreadsheets would read such a text in an export as a formula.
+            errs.append(f"Feld „{label.lower()}“: {label} darf nicht mit „{value.strip()[0]}“ "
+                        "beginnen.")
     if not isinstance(d.description, str):
         errs.append("Feld „beschreibung“ ist kein Text.")
     try:
@@ -419,12 +424,16 @@ def save_definition(definition: IndexDefinition, path: Path) -> None:
     """Write a definition file (UTF-8 JSON) atomically: a reader sees the old or the new
     file, never half of one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("w", encoding="utf-8") as fh:
-        fh.write(definition.to_json())
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(definition.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 # --- saved definitions by name ("slug", the ``index`` URL parameter) --------------------------
@@ -468,6 +477,23 @@ def store_definition(definition: IndexDefinition, slug: str | None = None,
     folder.mkdir(parents=True, exist_ok=True)
     save_definition(definition, folder / f"{slug}.json")
     return slug
+
+
+def definition_files(folder: Path | None = None,
+                     ) -> list[tuple[Path, IndexDefinition | None, list[str]]]:
+    """Every definition file of the folder with its definition, or None and the German
+    reasons why it cannot be read (so a broken file is shown, never silently left out)."""
+    out: list[tuple[Path, IndexDefinition | None, list[str]]] = []
+    for path in sorted(Path(index_dir() if folder is None else folder).glob("*.json")):
+        if not SLUG_RE.fullmatch(path.stem):
+            out.append((path, None, [f"{path.name}: Der Dateiname ist kein gültiger "
+                                     "Indexname (Kleinbuchstaben, Ziffern, _ und -)."]))
+            continue
+        try:
+            out.append((path, load_definition(path), []))
+        except DefinitionError as err:
+            out.append((path, None, err.errors))
+    return out
 
 
 def list_definitions(folder: Path | None = None) -> list[tuple[Path, IndexDefinition]]:
@@ -939,6 +965,13 @@ def check_definition(repo: Any, definition: IndexDefinition) -> list[str]:
     for ind in [*(i.id for i in definition.indicators), definition.population_indicator]:
         if ind not in repo.indicators:
             errs.append(f"Der Indikator „{ind}“ ist unbekannt.")
+    if not errs and not index_areas(repo, definition):
+        where = repo.display_name(definition.gebiet) if definition.gebiet != ROOT else (
+            "dem ganzen Atlas")
+        what = (f"keine {repo.level(definition.ebene).plural}" if definition.ebene
+                else "keine Teilgebiete")
+        errs.append(f"Feld „ebene“: Unter {where} gibt es {what}; der Index hätte keine "
+                    "Gebiete.")
     return errs
 
 

@@ -142,23 +142,29 @@ def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
 
 
 def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
-    """Leave a need index when the map shows none of the areas it rates (e.g. after Zurück
-    from the Stadtteile it rates to the Kreise), with a notice."""
+    """Keep a need index only where it applies, with a notice when it is left: the file must
+    still be valid and the map must show some of the areas it rates (not after Zurück from
+    its Stadtteile to the Kreise). While it is shown, the year is the index year and there is
+    no change map, so that exports and the profile speak of the same year as the index."""
     if not state.index:
         return state, []
-    from geodata.needindex import DefinitionError, find_definition, index_areas
+    from geodata.needindex import DefinitionError, check_definition, find_definition, index_areas
 
     try:
         definition = find_definition(state.index)
+        errors = check_definition(repo, definition)
     except DefinitionError as err:
-        return replace(state, index=None), [f"Der Index ist nicht mehr lesbar: {err.errors[0]}"]
-    if set(view_areas(state, repo)) & set(index_areas(repo, definition)):
-        return state, []
-    where = repo.display_name(definition.gebiet) if definition.gebiet in repo.areas else (
-        repo.settings.overview_name)
-    return replace(state, index=None), [
-        f"Der Index „{definition.name}“ bewertet Gebiete in {where}; hier zeigt die Karte "
-        "wieder den Indikator."]
+        errors = err.errors
+    if errors:
+        return replace(state, index=None), [f"Der Index wird nicht mehr gezeigt: {errors[0]}"]
+    if not set(view_areas(state, repo)) & set(index_areas(repo, definition)):
+        where = (f"in {repo.display_name(definition.gebiet)}" if definition.gebiet != ROOT
+                 else "im ganzen Atlas")
+        return replace(state, index=None), [
+            f"Der Index „{definition.name}“ bewertet Gebiete {where}; hier zeigt die Karte "
+            "wieder den Indikator."]
+    return replace(state, jahr=definition.year,
+                   karte=replace(state.karte, vergleich=None)), []
 
 
 def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:

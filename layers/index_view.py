@@ -13,15 +13,22 @@ from urllib.parse import urlencode
 
 from dash import dcc, html
 
-from geodata.allocation import METHODS, UNITS, Allocation, allocation_params
-from geodata.indexmap import IndexBundle, index_allocation, index_bundle
+from geodata.allocation import (
+    METHODS,
+    UNITS,
+    Allocation,
+    AllocationSettings,
+    allocation_params,
+)
+from geodata.indexmap import IndexBundle, index_allocation, index_bundle, index_palette
 from geodata.needindex import (
     CLASSINGS,
     STANDARDISATIONS,
     DefinitionError,
     IndexDefinition,
+    check_definition,
     default_definition,
-    list_definitions,
+    definition_files,
     preset_direction,
 )
 from geodata.numfmt import format_number
@@ -74,13 +81,20 @@ def leave_index(state: ViewState) -> ViewState:
 def index_list(repo: Repository, state: ViewState) -> list:
     """The saved indices, each a link that shows it; and a link to define a new one."""
     items = []
-    for path, d in list_definitions():
+    for path, d, errors in definition_files():
+        errors = errors or check_definition(repo, d)
+        if d is None or errors:  # shown with the reason, never silently left out
+            items.append(html.Li([html.Span(d.name if d else path.name, className="ba-inst-link"),
+                                  html.Span(f"nicht nutzbar: {errors[0]}",
+                                            className="ba-school-detail ba-error-text")]))
+            continue
         where = repo.display_name(d.gebiet) if d.gebiet in repo.areas else "ganzer Atlas"
+        n = len(d.indicators)
         items.append(html.Li([
             nav_link(replace(state, index=path.stem, ansicht="ergebnis", auswahl=None,
                              gebiet=ROOT, ebene=None), d.name, "ba-inst-link"),
-            html.Span(f"{where}, {d.year} · {len(d.indicators)} Indikatoren · Version "
-                      f"{d.version}, {d.author}", className="ba-school-detail")]))
+            html.Span(f"{where}, {d.year} · {n} {'Indikator' if n == 1 else 'Indikatoren'} · "
+                      f"Version {d.version}, {d.author}", className="ba-school-detail")]))
     new = replace(state, index=None, ansicht="definition", auswahl=None, weitere=())
     return [
         html.H2("Bedarfsindizes", className="ba-panel-title", id="profil-titel"),
@@ -105,9 +119,23 @@ def _parents(repo: Repository) -> list[dict[str, str]]:
     return opts
 
 
+def labelled_dropdown(dropdown: dcc.Dropdown, label: str) -> html.Div:
+    """Dash's dropdown names itself by its value only; assets JS puts this hidden label in
+    front of that name (``data-ba-labelledby``), so a screen reader says "Gebiet: Frankfurt"."""
+    key = dropdown.id if isinstance(dropdown.id, str) else "-".join(
+        str(v) for v in dropdown.id.values())
+    lbl = f"ba-lbl-{key}"
+    return html.Div([html.Span(label, id=lbl, className="ba-sr-only"), dropdown],
+                    **{"data-ba-labelledby": lbl})
+
+
 def _field(label: str, control: object, hint: str = "", group: bool = False) -> html.Div:
     """A labelled field; a group of radio buttons is labelled by ARIA, not by <label>."""
     extra = [html.Div(hint, className="ba-hint")] if hint else []
+    if isinstance(control, dcc.Dropdown):
+        control = labelled_dropdown(control, label)
+        return html.Div([html.Span(label, className="ba-form-label", **{"aria-hidden": "true"}),
+                         control, *extra], className="ba-form-field")
     if group:
         return html.Div([html.Span(label, className="ba-form-label"), control, *extra],
                         className="ba-form-field", role="group", **{"aria-label": label})
@@ -150,16 +178,19 @@ def definition_form(repo: Repository, state: ViewState) -> list:
         direction = spec.direction if spec else preset_direction(ind.direction)
         rows.append(html.Tr([
             html.Td(dcc.Checklist(id={"type": USE, "id": ind.id},
-                                  options=[{"label": "", "value": "an"}],
+                                  options=[{"label": html.Span(f"{ind.name} im Index",
+                                                               className="ba-sr-only"),
+                                            "value": "an"}],
                                   value=["an"] if spec else [], className="ba-toggle",
                                   inputClassName="ba-check"),
                     className="ba-ix-use"),
             html.Th(ind.name, scope="row", title=ind.description),
-            html.Td(dcc.Dropdown(id={"type": DIRECTION, "id": ind.id},
-                                 options=[{"label": "hoch = mehr Bedarf", "value": 1},
-                                          {"label": "hoch = weniger Bedarf", "value": -1}],
-                                 value=direction, clearable=False, searchable=False,
-                                 placeholder="bitte wählen", className="ba-ix-dir")),
+            html.Td(labelled_dropdown(dcc.Dropdown(
+                id={"type": DIRECTION, "id": ind.id},
+                options=[{"label": "hoch = mehr Bedarf", "value": 1},
+                         {"label": "hoch = weniger Bedarf", "value": -1}],
+                value=direction, clearable=False, searchable=False,
+                placeholder="bitte wählen", className="ba-ix-dir"), f"Richtung {ind.name}")),
             html.Td(html.Label([html.Span(f"Gewicht {ind.name}", className="ba-sr-only"),
                                 dcc.Input(id={"type": WEIGHT, "id": ind.id}, type="text",
                                           value=_num(spec.weight) if spec else "1",
@@ -225,7 +256,7 @@ def definition_form(repo: Repository, state: ViewState) -> list:
 # --- result ------------------------------------------------------------------------------------
 def _class_table(repo: Repository, state: ViewState, b: IndexBundle) -> html.Table:
     res = b.result
-    colors = class_colors(state.karte.farben, res.k, "higher_worse")
+    colors = class_colors(index_palette(state), res.k, "higher_worse") if res.k else []
     counts = [sum(1 for sc in res.scores.values() if sc.cls == c) for c in range(1, res.k + 1)]
     rows = [html.Tr([html.Td(html.Span(className="ba-swatch", style={"--c": colors[c]})),
                      html.Th(f"Klasse {c + 1}: {res.class_labels[c]}", scope="row"),
@@ -239,6 +270,10 @@ def _class_table(repo: Repository, state: ViewState, b: IndexBundle) -> html.Tab
 
 def _sensitivity_table(repo: Repository, b: IndexBundle) -> list:
     sens = b.sensitivity
+    if len(b.definition.indicators) < 2:
+        return [html.P("Empfindlichkeit: Mit nur einem Indikator ändert kein Gewicht die "
+                       "Reihenfolge; die Prüfung braucht mindestens zwei Indikatoren.",
+                       className="ba-footnote", id="index-sensitivitaet")]
     rows = []
     for v in sens.variants:
         names = ", ".join(repo.areas[a].name for a in v.changed[:4]) + (
@@ -298,10 +333,12 @@ def index_result(repo: Repository, state: ViewState, b: IndexBundle) -> list:
 
 
 # --- allocation -------------------------------------------------------------------------------
-def _alloc_form(repo: Repository, state: ViewState) -> html.Div:
+def _alloc_form(repo: Repository, state: ViewState, b: IndexBundle) -> html.Div:
     s = state.verteilung
+    # Only counts that the index's areas have (the chosen one always stays selectable).
     heads = [{"label": i.name, "value": i.id} for i in repo.indicators.values()
-             if i.kind == "count"]
+             if i.kind == "count" and (i.id == s.koepfe or repo.years_for(
+                 i.id, b.result.area_ids))]
     return html.Div([
         _field("Budget", dcc.Input(id=vid("budget"), value=format_number(s.budget),
                                    className="ba-input")),
@@ -358,21 +395,26 @@ def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> ht
 
 def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -> list:
     """Settings, the split's sums, the table, exports."""
+    form = [_alloc_form(repo, state, b),
+            html.Div(id=ALLOC_ERRORS, role="alert", className="ba-form-errors"),
+            html.Div(html.Button("Verteilen", id=COMPUTE, n_clicks=0,
+                                 className="ba-button ba-primary"), className="ba-actions")]
     try:
         a = index_allocation(repo, b, state)
     except ValueError as err:
-        return [_alloc_form(repo, state), html.Div(str(err), role="alert",
-                                                    className="ba-form-errors")]
+        return [*form, html.P(str(err), role="alert", className="ba-error-text")]
+    factors = state.verteilung.faktoren
+    if a.method == "klassen" and factors and len(factors) != b.result.k:
+        used = "; ".join(_num(f) for f in state.verteilung.multipliers(b.result.k).values())
+        a = replace(a, notes=(*a.notes, f"Angegeben sind {len(factors)} Klassenfaktoren, der "
+                              f"Index hat {b.result.k} Klassen; verwendet: {used}."))
     q = urlencode(allocation_params(state.verteilung), safe=";,")
     share = _num(state.verteilung.sockel, 1)
     winners = sum(1 for r in a.rows if r.difference > 0)
     losers = sum(1 for r in a.rows if r.difference < 0)
     classes = {x: sc.cls for x, sc in b.result.scores.items()}
     return [
-        _alloc_form(repo, state),
-        html.Div(id=ALLOC_ERRORS, role="alert", className="ba-form-errors"),
-        html.Div(html.Button("Verteilen", id=COMPUTE, n_clicks=0,
-                             className="ba-button ba-primary"), className="ba-actions"),
+        *form,
         html.P([f"{format_number(a.budget)} {a.unit}: Sockel {format_number(a.base_budget)} "
                 f"{a.unit} ({share} % je Kopf), nach Bedarf {format_number(a.need_budget)} "
                 f"{a.unit} ({METHODS[a.method]}). ",
@@ -426,6 +468,25 @@ def new_index_panel(repo: Repository, state: ViewState) -> list:
 
 
 # --- explanation in an area's profile ------------------------------------------------------------
+def _area_amount(repo: Repository, state: ViewState, b: IndexBundle, area_id: str) -> list:
+    """The area's line of the budget split with the address's settings."""
+    try:
+        a = index_allocation(repo, b, state)
+    except ValueError:
+        return []
+    row = next((r for r in a.rows if r.area_id == area_id), None)
+    if row is None or row.heads is None:
+        return []
+    u = a.unit
+    sign = "+" if row.difference > 0 else ""
+    return [html.P([html.Strong("Verteilung: "),
+                    f"{format_number(row.total)} {u} von {format_number(a.budget)} {u} "
+                    f"(Gießkanne {format_number(row.even)} {u}, Differenz {sign}"
+                    f"{format_number(row.difference)} {u}).", " ",
+                    nav_link(replace(state, auswahl=None, weitere=(), ansicht="verteilung"),
+                             "Verteilung ansehen", "ba-inst-link")], id="index-betrag")]
+
+
 def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
     """Why the area has its class: each indicator's standardised value × weight as a bar."""
     try:
@@ -433,8 +494,9 @@ def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
     except DefinitionError:
         return []
     res = b.result
+    tab = "verteilung" if state.verteilung != AllocationSettings() else "ergebnis"
     title = html.H3(["Bedarfsindex: ", nav_link(replace(state, auswahl=None, weitere=(),
-                                                        ansicht="ergebnis"),
+                                                        ansicht=tab),
                                                  b.definition.name, "ba-inst-link")],
                     className="ba-panel-h3")
     sc = res.scores.get(area_id)
@@ -443,14 +505,19 @@ def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
         text = ex.text if ex else "nicht im Index (liegt nicht im bewerteten Gebiet)"
         return [html.Section([title, html.P(text[0].upper() + text[1:] + ".")],
                              className="ba-ix-explain", id="index-erklaerung")]
-    scale = max(abs(c.value) for c in sc.contributions) or 1.0
-    symbol = {"z": "z", "perzentil": "Perzentil", "minmax": "skaliert"}[
+    # z-values are centred at 0; percentile ranks and min-max values at 0.5 (an average
+    # area), so a bar shows how much an indicator raises or lowers the need.
+    centred = b.definition.standardisation == "z"
+    shift = {c.indicator_id: 0.0 if centred else 0.5 * c.weight for c in sc.contributions}
+    scale = max(abs(c.value - shift[c.indicator_id]) for c in sc.contributions) or 1.0
+    symbol = {"z": "z", "perzentil": "Perzentilrang", "minmax": "skaliert"}[
         b.definition.standardisation]
     bars = []
-    for c in sorted(sc.contributions, key=lambda c: -c.value):
+    for c in sorted(sc.contributions, key=lambda c: -(c.value - shift[c.indicator_id])):
         label = repo.indicator(c.indicator_id).name
-        width = f"{50 * abs(c.value) / scale:.1f}%"
-        side = "ba-ix-pos" if c.value >= 0 else "ba-ix-neg"
+        bar = c.value - shift[c.indicator_id]
+        width = f"{50 * abs(bar) / scale:.1f}%"
+        side = "ba-ix-pos" if bar >= 0 else "ba-ix-neg"
         flipped = " (umgedreht)" if c.direction == -1 else ""
         bars.append(html.Div([
             html.Div(label, className="ba-ix-label"),
@@ -462,6 +529,9 @@ def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
                      f"{format_number(c.weight, 2)}", className="ba-ix-detail"),
         ], className="ba-ix-row", role="listitem"))
     border = sc.area_id in b.sensitivity.borderline
+    how = ("Balken nach rechts (orange) erhöhen den Bedarf, nach links (blau) senken ihn."
+           if centred else "Balken: Abstand zu einem mittleren Gebiet (Wert 0,5 × Gewicht); "
+           "nach rechts (orange) mehr, nach links (blau) weniger Bedarf.")
     return [html.Section([
         title,
         html.P([html.Strong(f"Klasse {sc.cls} von {res.k}"),
@@ -470,6 +540,6 @@ def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
                 + (" · Grenzfall: die Klasse hängt an den Gewichten." if border else ".")]),
         html.Div(bars, className="ba-ix-bars", role="list",
                  **{"aria-label": "Beiträge der Indikatoren zum Indexwert"}),
-        html.P("Balken nach rechts (orange) erhöhen den Bedarf, nach links (blau) senken "
-               "ihn.", className="ba-footnote"),
+        html.P(how, className="ba-footnote"),
+        *_area_amount(repo, state, b, area_id),
     ], className="ba-ix-explain", id="index-erklaerung")]

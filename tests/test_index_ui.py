@@ -48,7 +48,7 @@ def test_index_parameter_moves_the_map_to_the_rated_areas(repo):
     ("../geodata/atlas", "„../geodata/atlas“ ist kein gültiger Indexname"),
     ("Gro%C3%9F", "„Groß“ ist kein gültiger Indexname"),
 ])
-def test_bad_index_parameter_gives_a_german_notice(repo, value, expected):
+def test_bad_index_parameter_gives_a_german_notice(repo, index_dir, value, expected):
     state, notes = parse_query(f"?index={value}", repo)
     assert state.index is None
     assert len(notes) == 1 and notes[0].startswith("Der Index (Parameter index) kann nicht")
@@ -170,7 +170,8 @@ def test_allocation_map_shows_the_difference_to_the_even_split(repo):
 
 
 # --- routes and method sheet --------------------------------------------------------------------
-def test_definition_and_method_sheet_routes(client):
+def test_definition_and_method_sheet_routes(client, repo):
+    rated = len(index_bundle(repo, EXAMPLE).result.scores)
     resp = client.get(f"/index/{EXAMPLE}.json")
     assert resp.status_code == 200
     assert resp.data == (INDEX_DIR / f"{EXAMPLE}.json").read_bytes()
@@ -178,7 +179,7 @@ def test_definition_and_method_sheet_routes(client):
     text = sheet.get_data(as_text=True)
     assert sheet.status_code == 200 and sheet.mimetype == "text/html"
     for part in ("Methodenblatt: Chancenindex Frankfurter Stadtteile (Beispiel)",
-                 "SGB-II-Quote unter 15 Jahren", "41\nbewertet", "Grenzfälle",
+                 "SGB-II-Quote unter 15 Jahren", f"davon {rated}\nbewertet", "Grenzfälle",
                  "Bildungsatlas 0.1.0", "dl-de/by-2-0"):
         assert part in text
     missing = client.get("/index/nichtda/methode")
@@ -238,3 +239,121 @@ def test_exports_of_an_index_map(client, repo):
     png = client.get(f"/export/karte.png?index={EXAMPLE}&gebiet={FRANKFURT}&papier=px"
                      "&breite=800&hoehe=600")
     assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --- review findings: limits and awkward definitions ----------------------------------------------
+def _store(**changes) -> str:
+    return store_definition(replace(default_definition(), **changes))
+
+
+def test_at_most_seven_classes():
+    from geodata.needindex import Classing
+
+    with pytest.raises(DefinitionError, match="2 bis 7 Klassen"):
+        replace(default_definition(), classing=Classing("quantile", k=8))
+    with pytest.raises(DefinitionError, match="1 bis 6 Grenzen"):
+        replace(default_definition(), classing=Classing("stdabw", cutoffs=tuple(range(7))))
+
+
+def test_a_name_that_a_spreadsheet_would_run_is_refused():
+    with pytest.raises(DefinitionError, match="Name darf nicht mit „=“ beginnen"):
+        replace(default_definition(), name='=HYPERLINK("http://x","Klick")')
+    from openpyxl import Workbook
+
+    from geodata.export import safe_text, texts_never_formulas
+
+    assert [safe_text(t) for t in ("=1+1", "+49", "@x", "-x", "-0,5", "Bad Homburg")] == [
+        "'=1+1", "'+49", "'@x", "'-x", "-0,5", "Bad Homburg"]
+    wb = Workbook()
+    wb.active.append(["=cmd|' /C calc'!A0"])
+    texts_never_formulas(wb)
+    assert wb.active["A1"].data_type == "s"
+
+
+def test_an_index_without_enough_rated_areas_shows_states_not_an_error(repo, index_dir, client):
+    slug = _store(name="Leer 2012", year=2012)  # the three indicators have no 2012 values
+    state, notes = parse_query(f"?index={slug}", repo)
+    assert state.index == slug and notes == []
+    md = compute_map(repo, state)
+    assert md.classification.k == 0 and set(md.states) <= {"keine_daten", "gesperrt",
+                                                            "nicht_bewertet"}
+    from layers.panel import render_panel
+
+    assert "nicht bewertet" in str(render_panel(repo, state))
+    assert client.get(f"/api/karte?index={slug}").status_code == 200
+    assert client.get(f"/export/tabelle.csv?index={slug}").status_code == 200
+    assert client.get(f"/index/{slug}/methode").status_code == 200
+
+
+def test_saving_refuses_to_replace_or_silently_change_an_index(repo, index_dir):
+    from callbacks.indexbuilder import _save_problems
+
+    _store(name="Doppelt")
+    assert _save_problems(repo, replace(default_definition(), name="Doppelt"), None)[0] \
+        .startswith("Einen Index mit diesem Namen gibt es schon (Datei doppelt.json).")
+    changed = replace(default_definition(), min_population=500)
+    assert _save_problems(repo, changed, EXAMPLE) == [
+        "Die Definition wurde geändert: bitte eine neue Versionsnummer eintragen (bisher "
+        "„1.0“), damit Methodenblatt und Links eindeutig bleiben."]
+    assert _save_problems(repo, replace(changed, version="1.1"), EXAMPLE) == []
+    assert _save_problems(repo, replace(default_definition(), date="2030-01-01"),
+                          EXAMPLE) == []  # only the date differs: nothing changed
+    empty = replace(default_definition(), name="Ohne Werte", year=2012)
+    assert _save_problems(repo, empty, None)[0].startswith(
+        "Im Indexjahr 2012: Zu wenige bewertbare Gebiete")
+
+
+def test_no_head_counts_give_an_empty_allocation_with_the_reason(repo, index_dir):
+    slug = _store(name="Gross-Gerau", gebiet="06433")
+    state, notes = parse_query(f"?index={slug}&ansicht=verteilung&koepfe=kinder_0_5", repo)
+    assert notes == []
+    md = compute_map(repo, state)
+    assert set(md.states) == {"keine_daten"}
+    assert md.notes == ("Keine Gebiete mit Köpfen: Das Budget kann nicht verteilt werden.",)
+    from layers.panel import render_panel
+
+    panel = str(render_panel(repo, state))
+    assert "Keine Gebiete mit Köpfen" in panel and "Verteilen" in panel
+
+
+def test_index_uses_a_sequential_scale_its_year_and_no_change_map(repo):
+    from geodata.palettes import DEFAULT_SEQUENTIAL, class_colors
+
+    state, _ = parse_query(f"?index={EXAMPLE}&farben=RdBu&vergleich=2021&jahr=2020", repo)
+    assert state.karte.vergleich is None and state.jahr == 2023
+    md = compute_map(repo, state)
+    assert md.colors == tuple(class_colors(DEFAULT_SEQUENTIAL, 4, "higher_worse"))
+
+
+def test_form_reports_every_problem_at_once():
+    rows = [{"id": "sgb2_quote_u15", "name": "SGB-II-Quote unter 15 Jahren", "use": True,
+             "richtung": 1, "gewicht": "viel"}]
+    with pytest.raises(DefinitionError) as err:
+        definition_from_form({**FIELDS, "name": "", "jahr": 2023}, rows)
+    assert err.value.errors == [
+        "„Gewicht SGB-II-Quote unter 15 Jahren“: „viel“ ist keine Zahl (Dezimalkomma, "
+        "z. B. 1,5).",
+        "Feld „name“: Name fehlt oder ist kein Text."]
+
+
+def test_unusable_definition_files_are_listed_with_the_reason(repo, index_dir):
+    from layers.index_view import index_list
+
+    (index_dir / "kaputt.json").write_text("{", encoding="utf-8")
+    _store(name="Verwaist", gebiet="99999999")
+    state, _ = parse_query("?ansicht=indizes", repo)
+    text = str(index_list(repo, state))
+    assert "kaputt.json" in text and "nicht nutzbar: kaputt.json: Die Indexdefinition ist " \
+        "kein gültiges JSON" in text
+    assert "nicht nutzbar: Feld „gebiet“: Das Gebiet „99999999“ ist unbekannt." in text
+
+
+def test_percentile_explanation_is_centred_on_an_average_area(repo, index_dir):
+    from layers.index_view import index_explanation
+
+    slug = _store(name="Perzentile", standardisation="perzentil")
+    state, _ = parse_query(f"?index={slug}", repo)
+    res = index_bundle(repo, slug).result
+    low = min(res.scores.values(), key=lambda sc: sc.value).area_id
+    text = str(index_explanation(repo, state, low))
+    assert "ba-ix-neg" in text and "Abstand zu einem mittleren Gebiet" in text
