@@ -47,10 +47,12 @@
     const k = (h.k || "")[p.i];
     const pos = (h.sel || []).indexOf(p.id);
     const selected = pos >= 0;
+    // A need index's borderline areas (class depends on the weights): dark dashed outline.
+    const border = !selected && (h.g || []).indexOf(p.id) >= 0;
     const s = {
-      weight: pos === 0 ? 4 : (selected ? 3 : 0.8),
-      dashArray: pos > 0 ? "6 3" : null,
-      color: selected ? "#111111" : "#ffffff",
+      weight: pos === 0 ? 4 : (selected ? 3 : (border ? 2.5 : 0.8)),
+      dashArray: pos > 0 ? "6 3" : (border ? "5 4" : null),
+      color: selected || border ? "#111111" : "#ffffff",
       opacity: 1,
       fillOpacity: 0.9,
       className: "ba-area ba-area-" + p.id,
@@ -267,6 +269,28 @@
       if (clickIf(ev.key === "ArrowLeft" ? "jahr-zurueck" : "jahr-vor")) { ev.preventDefault(); }
     }
   });
+
+  // A new panel (another area, index or tab) starts at its top, not at the old scroll
+  // position; a re-render of the same panel (e.g. a chart's picker) keeps it.
+  let panelKey = null;
+  new MutationObserver(function () {
+    const panel = document.getElementById("gebietsprofil");
+    if (!panel) { return; }
+    const title = panel.querySelector("#profil-titel, .ba-panel-title");
+    const tab = panel.querySelector(".ba-tab-on");
+    const key = (title ? title.textContent : "") + "|" + (tab ? tab.textContent : "");
+    if (key !== panelKey) { panelKey = key; panel.scrollTop = 0; }
+    // Dropdowns of the forms: their accessible name starts with the field's label.
+    panel.querySelectorAll("[data-ba-labelledby]").forEach(function (wrap) {
+      const button = wrap.querySelector("button.dash-dropdown");
+      const lbl = wrap.getAttribute("data-ba-labelledby");
+      const ref = button ? (button.getAttribute("aria-labelledby") || "") : "";
+      if (button && ref.split(" ")[0] !== lbl) {
+        button.setAttribute("aria-labelledby", (lbl + " " + ref).trim());
+      }
+    });
+  }).observe(document.body, { childList: true, subtree: true, attributes: true,
+                              attributeFilter: ["aria-labelledby"] });
 
   // Links of the panel (a.ba-nav) change the view in place, with a history entry; a click
   // with a modifier key keeps the browser's own behaviour (new tab or window).

@@ -21,7 +21,7 @@ from geodata.state import ViewState, parse_query
 
 EXPORT_PARAMS = ("papier", "breite", "hoehe")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",
-        "csv": "text/csv; charset=utf-8",
+        "csv": "text/csv; charset=utf-8", "json": "application/json",
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 

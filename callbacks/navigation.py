@@ -24,6 +24,7 @@ from geodata.selection import areas_in_shape
 from geodata.state import (
     ViewState,
     drill,
+    fit_index,
     fit_level,
     fit_year,
     goto,
@@ -77,7 +78,7 @@ def _next_state(
         return state, notes
     notes = []
     if trigger == ids.INDICATOR and inp["indicator"] in repo.indicators:
-        state = replace(state, indikator=inp["indicator"])
+        state = replace(state, indikator=inp["indicator"], index=None)
     elif trigger == ids.YEAR and isinstance(inp["year"], int):
         state = replace(state, jahr=inp["year"])
     elif trigger in (ids.YEAR_PREV, ids.YEAR_NEXT):
@@ -137,7 +138,8 @@ def _next_state(
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
         state = goto(state, str(trigger.get("area", ROOT)), repo)
     state, more = fit_year(state, repo)
-    return state, notes + more
+    state, left = fit_index(state, repo)
+    return state, notes + more + left
 
 
 def _panel_key(state: ViewState) -> str:
@@ -145,7 +147,9 @@ def _panel_key(state: ViewState) -> str:
     charts = state.ansicht == "diagramme"
     return "|".join([",".join(state.selection), state.ansicht, state.einrichtung or "",
                      str(state.jahr), state.indikator if charts else "",
-                     state.streuung or "" if charts else ""])
+                     state.streuung or "" if charts else "", state.index or "",
+                     repr(state.verteilung) if state.index_tab == "verteilung" else "",
+                     state.gebiet if state.index_tab == "definition" else ""])
 
 
 def register(app: Dash, repo: Repository) -> None:
@@ -190,6 +194,7 @@ def register(app: Dash, repo: Repository) -> None:
             "inst_filter_options": Output(ids.INST_FILTER, "options"),
             "inst_filter": Output(ids.INST_FILTER, "value"),
             "app_class": Output(ids.APP, "className"),
+            "index_link": Output(ids.INDEX_LINK, "href"),
         },
         inputs={
             "search": Input(ids.URL, "search"),
@@ -297,5 +302,8 @@ def register(app: Dash, repo: Repository) -> None:
             "app_class": " ".join(
                 ["ba-app"] + (["ba-present"] if state.karte.praesentation else [])
                 + (["ba-schools-on"] if state.schulen and state.gebiet != ROOT else [])
-                + (["ba-selecting"] if len(state.selection) > 1 else [])),
+                + (["ba-selecting"] if len(state.selection) > 1 else [])
+                + (["ba-index-on"] if state.index else [])),
+            "index_link": "/" + to_query(replace(state, index=None, auswahl=None, weitere=(),
+                                                 einrichtung=None, ansicht="indizes")),
         }

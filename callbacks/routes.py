@@ -93,7 +93,7 @@ def register(app: Dash, repo: Repository) -> None:
             "titel": md.title,
             "einheit": md.unit,
             "synthetisch": md.indicator.synthetic,
-            "quellen": sources_of([md.indicator.id]),
+            "quellen": sources_of(list(md.sources)),
             "hinweise": notes,
         }
         return send_json(orjson.dumps(body), cache=False)

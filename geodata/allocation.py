@@ -39,7 +39,7 @@ import csv
 import io
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
@@ -284,3 +284,139 @@ def allocate_index(
         a: (sc.cls if method == "klassen" else sc.value) for a, sc in result.scores.items()}
     return allocate(budget, heads, need, base_share=base_share, method=method,
                     multipliers=multipliers, unit=unit)
+
+
+# --- settings in the URL ----------------------------------------------------------------------
+UNITS = {"euro": "€", "stunden": "Stunden"}
+ALLOCATION_PARAMS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren")
+MAX_BUDGET = 10**12
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    """What the allocation panel computes (URL parameters in brackets): budget [budget], unit
+    [einheit: euro|stunden], base share in % [sockel], head count indicator [koepfe], method
+    [verfahren: index|klassen] and, for classes, a factor per class from class 1 [faktoren,
+    ``;``-separated, e.g. ``1;1,5;2;3``; empty: 1, 1.5, 2, …]."""
+
+    budget: int = 100_000
+    einheit: str = "euro"
+    sockel: float = 50.0
+    koepfe: str = "einwohner"
+    verfahren: str = "index"
+    faktoren: tuple[float, ...] = ()
+
+    @property
+    def unit(self) -> str:
+        return UNITS[self.einheit]
+
+    def multipliers(self, k: int) -> dict[int, float]:
+        """Factor per class 1…k: the given ones, else 1, 1.5, 2, … (more need, more money)."""
+        given = list(self.faktoren)[:k]
+        return {c: given[c - 1] if c <= len(given) else 1 + 0.5 * (c - 1)
+                for c in range(1, k + 1)}
+
+
+def parse_allocation(params: Mapping[str, str], head_ids: Sequence[str],
+                     notes: list[str]) -> AllocationSettings:
+    """The settings from the URL's first values, with a German notice for each bad one."""
+    from geodata.mapoptions import parse_number
+
+    out = AllocationSettings()
+    vals: dict[str, Any] = {}
+    if "budget" in params:
+        b = parse_number(params["budget"])
+        if b is None or b < 0 or b > MAX_BUDGET or not float(b).is_integer():
+            notes.append(f"„{params['budget'][:40]}“ (Parameter budget) ist kein ganzer Betrag "
+                         f"zwischen 0 und {format_number(MAX_BUDGET)}.")
+        else:
+            vals["budget"] = int(b)
+    if "sockel" in params:
+        s = parse_number(params["sockel"])
+        if s is None or not 0 <= s <= 100:
+            notes.append(f"„{params['sockel'][:40]}“ (Parameter sockel) ist kein Anteil "
+                         "zwischen 0 und 100 %.")
+        else:
+            vals["sockel"] = s
+    choices = (("einheit", UNITS, "Die Einheit „{}“ (Parameter einheit) gibt es nicht"),
+               ("koepfe", head_ids, "„{}“ (Parameter koepfe) ist keine Anzahl des Katalogs"),
+               ("verfahren", METHODS, "Das Verfahren „{}“ (Parameter verfahren) gibt es nicht"))
+    for key, allowed, message in choices:
+        if key in params:
+            if params[key] in allowed:
+                vals[key] = params[key]
+            else:
+                notes.append(message.format(params[key][:40]) +
+                             f"; möglich: {', '.join(allowed)}.")
+    if params.get("faktoren"):
+        nums = [parse_number(p) for p in params["faktoren"].split(";") if p.strip()]
+        if not nums or any(n is None or n < 0 for n in nums) or len(nums) > 10:
+            notes.append(f"„{params['faktoren'][:40]}“ (Parameter faktoren): erwartet werden "
+                         "bis zu 10 Faktoren ≥ 0, getrennt durch „;“, z. B. 1;1,5;2;3.")
+        else:
+            vals["faktoren"] = tuple(float(n) for n in nums if n is not None)
+    return replace(out, **vals)
+
+
+def allocation_params(s: AllocationSettings) -> dict[str, str]:
+    """The URL parameters of the settings that differ from the defaults."""
+    from geodata.mapoptions import number_param
+
+    d = AllocationSettings()
+    out: dict[str, str] = {}
+    if s.budget != d.budget:
+        out["budget"] = str(s.budget)
+    if s.einheit != d.einheit:
+        out["einheit"] = s.einheit
+    if s.sockel != d.sockel:
+        out["sockel"] = number_param(s.sockel)
+    if s.koepfe != d.koepfe:
+        out["koepfe"] = s.koepfe
+    if s.verfahren != d.verfahren:
+        out["verfahren"] = s.verfahren
+    if s.faktoren:
+        out["faktoren"] = ";".join(number_param(f) for f in s.faktoren)
+    return out
+
+
+def allocation_xlsx(allocation: Allocation, names: Mapping[str, str],
+                    settings: Sequence[tuple[str, str]]) -> bytes:
+    """The allocation table as XLSX: sheet "Verteilung" (numbers as numbers, a sum row) and
+    sheet "Einstellungen" (index, budget, base share, method, …: ``settings`` as label/value)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    text = allocation_csv(allocation, names).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Verteilung"
+    bold = Font(bold=True)
+    ws.append(rows[0])
+    for r in allocation.rows:
+        ws.append([r.area_id, names.get(r.area_id, ""), r.heads, r.need, r.factor, r.base,
+                   r.need_amount, r.total, r.even, r.difference, r.note])
+    ws.append(["", "Summe", sum(r.heads or 0 for r in allocation.rows), None, None,
+               *(sum(getattr(r, f) for r in allocation.rows)
+                 for f in ("base", "need_amount", "total", "even", "difference")), ""])
+    for c in (*ws[1], *ws[ws.max_row]):
+        c.font = bold
+    for row in ws.iter_rows(min_row=2, min_col=6, max_col=10):
+        for c in row:
+            c.number_format = "#,##0"
+    for col, width in zip("ABCDEFGHIJK", (14, 28, 10, 12, 12, 14, 16, 14, 16, 14, 40),
+                          strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "C2"
+    meta = wb.create_sheet("Einstellungen")
+    for label, value in settings:
+        meta.append([label, value])
+        meta.cell(meta.max_row, 1).font = bold
+    meta.column_dimensions["A"].width = 28
+    meta.column_dimensions["B"].width = 80
+    from geodata.export import texts_never_formulas
+
+    texts_never_formulas(wb)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -293,9 +293,10 @@ class _Page:
     def text(self, x: float, y: float, s: str, size: float, *, weight: str = "normal",
              color: str = TEXT, ha: str = "left", va: str = "top", style: str = "normal",
              **kw: Any) -> Any:
+        # parse_math=False: a "$" in a name is text, never matplotlib math.
         return self.fig.text(self.fx(x), self.fy(y), s, fontsize=size * self.scale,
                              fontfamily=self.style.schrift, fontweight=weight, color=color,
-                             ha=ha, va=va, fontstyle=style, **kw)
+                             ha=ha, va=va, fontstyle=style, parse_math=False, **kw)
 
     def rect(self, x: float, y: float, w: float, h: float, **kw: Any) -> Rectangle:
         r = Rectangle((self.fx(x), self.fy(y + h)), w / self.w, h / self.h,
@@ -660,6 +661,11 @@ def _draw_map(page: _Page, frame: _MapFrame, repo: Repository, state: ViewState,
                     hatch_color=hcolor, zorder=2.5)
     parents = [p for p in _parents_above(repo, ids) if p in shapes.paths]
     frame.outlines([shapes.paths[p] for p in parents], "#3a3a3a", 0.7 if many else 1.0)
+    border = [shapes.paths[a] for a in md.borderline if a in shapes.paths]
+    if border:  # a need index's borderline areas, dashed as on screen
+        frame.ax.add_collection(PathCollection(border, facecolors="none", edgecolors="#111111",
+                                               linewidths=1.4, linestyles=(0, (4, 3)),
+                                               zorder=4.5))
     for _name, color, xy in inst_pts:
         size = 5 if len(xy) > 400 else 12
         frame.ax.scatter(xy[:, 0], xy[:, 1], s=size * page.scale ** 2, c=color,
@@ -674,6 +680,7 @@ def _draw_map(page: _Page, frame: _MapFrame, repo: Repository, state: ViewState,
             if md.states[pos[a]] == "gesperrt":
                 name += " ·"
             frame.ax.text(x, y, name, fontsize=size * page.scale, ha="center", va="center",
+                          parse_math=False,
                           fontfamily=page.style.schrift, color=TEXT, zorder=7,
                           path_effects=halo, clip_on=True)
 
@@ -729,7 +736,7 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     map_top = y + 0.06 * s
     # Footer.
     inst_pts = _institution_points(repo, state, ids) if institutions else []
-    lines = attribution_lines(repo, [md.indicator.id], bool(inst_pts))
+    lines = attribution_lines(repo, list(md.sources), bool(inst_pts))
     foot_top = _footer(page, repo, lines, m, lay.w - m, lay.h - m, created,
                        md.indicator.synthetic)
     inst_rows = [(name, color, len(xy)) for name, color, xy in inst_pts]
@@ -817,7 +824,7 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
     cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis"]
 
     rule = md.rule
-    labels = class_labels(md.classification, dec)
+    labels = list(md.class_names) or class_labels(md.classification, dec)
     ranked = ranks(list(md.values), need_sign(ind))
     if change:
         old_st, old_raw = year_states(repo, ids, ind, state.karte.vergleich, state.gebiet, rule)
@@ -890,7 +897,9 @@ def _indicator_definition(repo: Repository, ind_id: str) -> dict[str, str]:
 
 def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[str]) -> dict:
     ind = md.indicator
-    ids = [ind.id] + [i for i in (ind.numerator, ind.denominator) if i in repo.indicators]
+    # A need index cites the indicators it is made of.
+    ids = list(md.source_ids) or [ind.id] + [i for i in (ind.numerator, ind.denominator)
+                                             if i in repo.indicators]
     rule = md.rule
     return {
         "titel": md.title,
@@ -930,6 +939,24 @@ def _csv_number(value: Any) -> Any:
     return text.replace(".", ",")
 
 
+def safe_text(value: str) -> str:
+    """A text for a CSV cell that Excel never runs as a formula (OWASP: a leading ``=``, ``+``,
+    ``@``, tab or CR, or ``-`` not followed by a digit, gets an apostrophe)."""
+    if value[:1] in ("=", "+", "@", "\t", "\r") or (
+            value[:1] == "-" and not value[1:2].isdigit()):
+        return "'" + value
+    return value
+
+
+def texts_never_formulas(wb: Any) -> None:
+    """openpyxl stores every text starting with ``=`` as a formula: store it as text."""
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.data_type == "f":
+                    c.data_type = "s"
+
+
 def table_csv(repo: Repository, state: ViewState) -> bytes:
     """The view's table as CSV for German Excel: ``;``, decimal comma, no thousands separator,
     UTF-8 with BOM, CRLF line ends. Read back with ``pandas.read_csv(sep=";", decimal=",",
@@ -937,9 +964,9 @@ def table_csv(repo: Repository, state: ViewState) -> bytes:
     cols, rows, _meta = view_table(repo, state)
     buf = io.StringIO()
     writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(cols)
+    writer.writerow([safe_text(c) for c in cols])
     for row in rows:
-        writer.writerow([_csv_number(v) for v in row])
+        writer.writerow([safe_text(v) if isinstance(v, str) else _csv_number(v) for v in row])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
@@ -1021,6 +1048,7 @@ def table_xlsx(repo: Repository, state: ViewState) -> bytes:
             if c.column == 2:
                 c.alignment = Alignment(wrap_text=True, vertical="top")
     buf = io.BytesIO()
+    texts_never_formulas(wb)
     wb.save(buf)
     return buf.getvalue()
 

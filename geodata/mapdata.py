@@ -51,6 +51,17 @@ class MapData:
     method: str  # German description of the classification
     reference: str  # German description of the diverging midpoint, "" if none
     rule: SuppressionRule
+    # A need index (geodata.indexmap) names its classes, outlines borderline areas, brings its
+    # own legend notes and cites the sources of its indicators.
+    class_names: tuple[str, ...] = ()
+    borderline: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Indicator ids whose sources the map cites."""
+        return self.source_ids or (self.indicator.id,)
 
 
 def suppression_rule(repo: Repository) -> SuppressionRule:
@@ -137,7 +148,12 @@ def _symmetric_breaks(values: Sequence[float], ref: float, k: int) -> tuple[list
 
 
 def compute_map(repo: Repository, state: ViewState) -> MapData:
-    """Values, states, classes and colours of the view (see module docstring)."""
+    """Values, states, classes and colours of the view (see module docstring); a need index
+    (``state.index``) or its budget split come from `geodata.indexmap`."""
+    if state.index:
+        from geodata.indexmap import allocation_map, index_map
+
+        return (allocation_map if state.index_tab == "verteilung" else index_map)(repo, state)
     ids = view_areas(state, repo)
     ind = repo.indicator(state.indikator)
     opt = state.karte
@@ -236,6 +252,9 @@ def unit_in(unit: str) -> str:
 
 def legend_notes(md: MapData) -> list[str]:
     """Method and class count, direction, reference, hint and rules."""
+    rule = md.rule
+    if md.notes:
+        return [*md.notes, f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"]
     cls = md.classification
     diverging = bool(md.reference)
     need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
@@ -246,7 +265,6 @@ def legend_notes(md: MapData) -> list[str]:
         notes.append(md.reference)
     if cls.hint:
         notes.append(cls.hint)
-    rule = md.rule
     notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
                  + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
                     if rule.min_population else ""))
@@ -255,5 +273,7 @@ def legend_notes(md: MapData) -> list[str]:
 
 def legend_labels(md: MapData) -> list[str]:
     """Class range labels as on screen ("11,3 – 17,7 %"; long units only in the heading)."""
+    if md.class_names:
+        return list(md.class_names)
     return class_labels(md.classification, md.indicator.decimals,
                         md.unit if len(md.unit) <= 3 else "")

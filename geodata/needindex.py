@@ -88,6 +88,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -113,8 +116,8 @@ CLASSINGS = {
     "anteil": "fester Anteil in der obersten Klasse",
 }
 STATE_PRECEDENCE = ("keine_daten", "gesperrt", "nicht_bewertet")
-MAX_CUTOFFS = 8
-MIN_QUANTILES, MAX_QUANTILES = 2, 10
+MAX_CUTOFFS = 6  # at most 7 classes: the colour scales have 3 to 7 colours
+MIN_QUANTILES, MAX_QUANTILES = 2, 7
 
 
 class DefinitionError(ValueError):
@@ -242,6 +245,10 @@ def _validate(d: IndexDefinition) -> list[str]:
     for label, value in (("Name", d.name), ("Autor", d.author), ("Version", d.version)):
         if not isinstance(value, str) or not value.strip():
             errs.append(f"Feld „{label.lower()}“: {label} fehlt oder ist kein Text.")
+        elif value.strip()[0] in "=+-@":
+            # Spreadsheets would read such a text in an export as a formula.
+            errs.append(f"Feld „{label.lower()}“: {label} darf nicht mit „{value.strip()[0]}“ "
+                        "beginnen.")
     if not isinstance(d.description, str):
         errs.append("Feld „beschreibung“ ist kein Text.")
     try:
@@ -414,15 +421,86 @@ def load_definition(path: Path) -> IndexDefinition:
 
 
 def save_definition(definition: IndexDefinition, path: Path) -> None:
-    """Write a definition file (UTF-8 JSON)."""
-    Path(path).write_text(definition.to_json(), encoding="utf-8")
+    """Write a definition file (UTF-8 JSON) atomically: a reader sees the old or the new
+    file, never half of one."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(definition.to_json())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
-def list_definitions(folder: Path = INDEX_DIR) -> list[tuple[Path, IndexDefinition]]:
+# --- saved definitions by name ("slug", the ``index`` URL parameter) --------------------------
+SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,59}")
+_TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def index_dir() -> Path:
+    """The folder of saved definitions: ``$BILDUNGSATLAS_INDIZES`` or ``geodata/indizes``."""
+    return Path(os.environ.get("BILDUNGSATLAS_INDIZES") or INDEX_DIR)
+
+
+def slugify(name: str) -> str:
+    """File name stem of a definition: ``"Chancenindex Süd 2023"`` → ``chancenindex_sued_2023``."""
+    text = name.lower().translate(_TRANSLIT)
+    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:60].strip("_")
+    return text or "index"
+
+
+def find_definition(slug: str, folder: Path | None = None) -> IndexDefinition:
+    """The saved definition ``<slug>.json``; raises `DefinitionError` (German) if the name is
+    malformed, unknown or the file invalid. The name never reaches the file system unchecked."""
+    folder = index_dir() if folder is None else folder
+    if not SLUG_RE.fullmatch(slug):
+        raise DefinitionError([f"„{slug[:40]}“ ist kein gültiger Indexname (erlaubt: "
+                               "Kleinbuchstaben, Ziffern, _ und -)."])
+    path = folder / f"{slug}.json"
+    if not path.is_file():
+        known = ", ".join(p.stem for p, _d in list_definitions(folder)) or "keine"
+        raise DefinitionError([f"Den Index „{slug}“ gibt es nicht; gespeichert: {known}."])
+    return load_definition(path)
+
+
+def store_definition(definition: IndexDefinition, slug: str | None = None,
+                     folder: Path | None = None) -> str:
+    """Save a definition under ``slug`` (default: from its name) and return the slug."""
+    folder = index_dir() if folder is None else folder
+    slug = slug or slugify(definition.name)
+    if not SLUG_RE.fullmatch(slug):
+        raise DefinitionError([f"„{slug[:40]}“ ist kein gültiger Indexname."])
+    folder.mkdir(parents=True, exist_ok=True)
+    save_definition(definition, folder / f"{slug}.json")
+    return slug
+
+
+def definition_files(folder: Path | None = None,
+                     ) -> list[tuple[Path, IndexDefinition | None, list[str]]]:
+    """Every definition file of the folder with its definition, or None and the German
+    reasons why it cannot be read (so a broken file is shown, never silently left out)."""
+    out: list[tuple[Path, IndexDefinition | None, list[str]]] = []
+    for path in sorted(Path(index_dir() if folder is None else folder).glob("*.json")):
+        if not SLUG_RE.fullmatch(path.stem):
+            out.append((path, None, [f"{path.name}: Der Dateiname ist kein gültiger "
+                                     "Indexname (Kleinbuchstaben, Ziffern, _ und -)."]))
+            continue
+        try:
+            out.append((path, load_definition(path), []))
+        except DefinitionError as err:
+            out.append((path, None, err.errors))
+    return out
+
+
+def list_definitions(folder: Path | None = None) -> list[tuple[Path, IndexDefinition]]:
     """The valid definition files of a folder, sorted by file name (invalid files skipped;
     `load_definition` reports why)."""
     out = []
-    for path in sorted(Path(folder).glob("*.json")):
+    for path in sorted(Path(index_dir() if folder is None else folder).glob("*.json")):
         try:
             out.append((path, load_definition(path)))
         except DefinitionError:
@@ -887,6 +965,13 @@ def check_definition(repo: Any, definition: IndexDefinition) -> list[str]:
     for ind in [*(i.id for i in definition.indicators), definition.population_indicator]:
         if ind not in repo.indicators:
             errs.append(f"Der Indikator „{ind}“ ist unbekannt.")
+    if not errs and not index_areas(repo, definition):
+        where = repo.display_name(definition.gebiet) if definition.gebiet != ROOT else (
+            "dem ganzen Atlas")
+        what = (f"keine {repo.level(definition.ebene).plural}" if definition.ebene
+                else "keine Teilgebiete")
+        errs.append(f"Feld „ebene“: Unter {where} gibt es {what}; der Index hätte keine "
+                    "Gebiete.")
     return errs
 
 

@@ -13,7 +13,12 @@ plus the cartographic options of `geodata.mapoptions`:
 - ``einrichtung``: the institution whose panel is open;
 - ``indikator``, ``jahr``: what colours the map; ``streuung``: the second indicator of the
   scatter chart;
-- ``schulen``: the institution layer is shown; ``arten``: only these institution types.
+- ``schulen``: the institution layer is shown; ``arten``: only these institution types;
+- ``index``: a saved need index (file name in ``geodata/indizes/`` without ``.json``) colours
+  the map instead of the indicator; without a selected area the panel shows its tabs
+  (``ansicht=ergebnis|definition|verteilung``; ``ansicht=indizes`` lists the saved indices);
+  ``budget``, ``einheit``, ``sockel``, ``koepfe``, ``verfahren``, ``faktoren``: its budget split
+  (`geodata.allocation.AllocationSettings`).
 
 `parse_query` never raises: every unknown or malformed value becomes a German notice and a
 sensible fallback. The transitions (`drill`, `up`, `goto`, ...) are pure functions of the
@@ -26,17 +31,27 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qs, urlencode
 
+from geodata.allocation import (
+    ALLOCATION_PARAMS,
+    AllocationSettings,
+    allocation_params,
+    parse_allocation,
+)
 from geodata.institutions import institution_types
 from geodata.mapoptions import PARAMS, MapOptions, options_params, parse_options
 from geodata.repository import ROOT, Repository
 
 KNOWN_PARAMS = ("gebiet", "auswahl", "ansicht", "einrichtung", "indikator", "jahr", "streuung",
-                "schulen", "arten", "ebene", *PARAMS)
+                "schulen", "arten", "ebene", "index", *PARAMS, *ALLOCATION_PARAMS)
 _MAX_SHOWN = 40
 MAX_SELECTED = 30
 SINGLE_TABS = {"steckbrief": "Steckbrief", "diagramme": "Diagramme",
                "einrichtungen": "Einrichtungen"}
 MULTI_TABS = {"vergleich": "Vergleich", "sozialraum": "Sozialraum", "diagramme": "Diagramme"}
+# The panel without a selected area: a need index's tabs, or the list of saved indices and the
+# form for a new one.
+INDEX_TABS = {"ergebnis": "Ergebnis", "definition": "Definition", "verteilung": "Verteilung"}
+NO_INDEX_TABS = {"indizes": "Bedarfsindizes", "definition": "Neuer Index"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,18 @@ class ViewState:
     einrichtung: str | None = None  # institution whose panel is open
     streuung: str | None = None  # second indicator of the scatter chart
     arten: tuple[str, ...] = ()  # institution types shown (empty: all)
+    index: str | None = None  # saved need index shown on the map (geodata.needindex)
+    verteilung: AllocationSettings = AllocationSettings()  # the index's budget split
+
+    @property
+    def index_tab(self) -> str | None:
+        """The panel tab when no area is selected: an index tab, the index list, or None
+        (the empty panel)."""
+        if self.selection:
+            return None
+        if self.index:
+            return self.ansicht if self.ansicht in INDEX_TABS else "ergebnis"
+        return self.ansicht if self.ansicht in NO_INDEX_TABS else None
 
     @property
     def selection(self) -> tuple[str, ...]:
@@ -114,6 +141,32 @@ def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     return state, notes
 
 
+def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+    """Keep a need index only where it applies, with a notice when it is left: the file must
+    still be valid and the map must show some of the areas it rates (not after Zurück from
+    its Stadtteile to the Kreise). While it is shown, the year is the index year and there is
+    no change map, so that exports and the profile speak of the same year as the index."""
+    if not state.index:
+        return state, []
+    from geodata.needindex import DefinitionError, check_definition, find_definition, index_areas
+
+    try:
+        definition = find_definition(state.index)
+        errors = check_definition(repo, definition)
+    except DefinitionError as err:
+        errors = err.errors
+    if errors:
+        return replace(state, index=None), [f"Der Index wird nicht mehr gezeigt: {errors[0]}"]
+    if not set(view_areas(state, repo)) & set(index_areas(repo, definition)):
+        where = (f"in {repo.display_name(definition.gebiet)}" if definition.gebiet != ROOT
+                 else "im ganzen Atlas")
+        return replace(state, index=None), [
+            f"Der Index „{definition.name}“ bewertet Gebiete {where}; hier zeigt die Karte "
+            "wieder den Indikator."]
+    return replace(state, jahr=definition.year,
+                   karte=replace(state.karte, vergleich=None)), []
+
+
 def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     """Drop an ``ebene`` that shows nothing more than the children, with a notice if invalid."""
     if state.ebene is None:
@@ -165,6 +218,11 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
                 f"gezeigt wird „{fallback}“."
             )
 
+    if first.get("index"):
+        state = _parse_index(state, first["index"], "gebiet" not in first, repo, notes)
+    heads = [i.id for i in repo.indicators.values() if i.kind == "count"]
+    state = replace(state, verteilung=parse_allocation(first, heads, notes))
+
     gebiet = first.get("gebiet")
     if gebiet:
         if gebiet in repo.areas:
@@ -199,6 +257,8 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
             state = replace(state, jahr=avail[-1])
     state, more = fit_year(state, repo)  # also checks the comparison year
     notes.extend(more)
+    state, more = fit_index(state, repo)
+    notes.extend(more)
 
     schulen = first.get("schulen")
     if schulen is not None:
@@ -215,6 +275,28 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
                          f"unbekannt. Möglich: {', '.join(known)}.")
         state = replace(state, arten=tuple(dict.fromkeys(a for a in wanted if a in known)))
     return state, notes
+
+
+def _parse_index(state: ViewState, slug: str, move: bool, repo: Repository,
+                 notes: list[str]) -> ViewState:
+    """``index=<name>``: a saved, valid definition; without ``gebiet`` the map moves to the
+    areas it rates."""
+    from geodata.needindex import DefinitionError, check_definition, find_definition
+
+    try:
+        definition = find_definition(slug)
+        errors = check_definition(repo, definition)
+    except DefinitionError as err:
+        errors = err.errors
+    if errors:
+        notes.append(f"Der Index (Parameter index) kann nicht gezeigt werden: {errors[0]}")
+        return state
+    state = replace(state, index=slug)
+    if move:
+        if definition.gebiet != ROOT:
+            state = _set_gebiet(state, definition.gebiet, repo)
+        state = replace(state, auswahl=None, ebene=definition.ebene)
+    return state
 
 
 def _parse_selection(state: ViewState, value: str, repo: Repository,
@@ -242,6 +324,8 @@ def _parse_panel(state: ViewState, first: dict[str, str], repo: Repository,
                  notes: list[str]) -> ViewState:
     """``ansicht``, ``einrichtung`` and ``streuung``."""
     tabs = MULTI_TABS if state.weitere else SINGLE_TABS
+    if not state.auswahl:
+        tabs = {**tabs, **(INDEX_TABS if state.index else NO_INDEX_TABS)}
     ansicht = first.get("ansicht")
     if ansicht:
         if ansicht in tabs:
@@ -281,6 +365,10 @@ def to_query(state: ViewState) -> str:
         params["auswahl"] = ",".join(state.selection)
         if state.ansicht != ("vergleich" if state.weitere else "steckbrief"):
             params["ansicht"] = state.ansicht
+    elif state.index_tab not in (None, "ergebnis"):
+        params["ansicht"] = state.index_tab
+    if state.index:
+        params["index"] = state.index
     if state.einrichtung:
         params["einrichtung"] = state.einrichtung
     params["indikator"] = state.indikator
@@ -292,6 +380,8 @@ def to_query(state: ViewState) -> str:
     if state.arten:
         params["arten"] = ",".join(state.arten)
     params.update(options_params(state.karte))
+    if state.index:
+        params.update(allocation_params(state.verteilung))
     return "?" + urlencode(params, safe=";,")
 
 

@@ -29,7 +29,8 @@ class Hideout(TypedDict):
     k: one character per feature, in feature order: the class digit, or a special state
     ("-" keine Daten, "x" gesperrt, "n" nicht bewertet); c: colour per class; sel: outlined area
     ids (the first is the profile's); h: tooltip heading; s: 1 if the values are synthetic; v: URL of the tooltip texts
-    (fetched on the first hover, so the restyle payload stays small).
+    (fetched on the first hover, so the restyle payload stays small); g: borderline area ids of
+    a need index (outlined dashed).
     """
 
     k: str
@@ -38,6 +39,7 @@ class Hideout(TypedDict):
     h: str
     s: int
     v: str
+    g: list[str]
 
 
 STATE_CHARS = {"keine_daten": "-", "gesperrt": "x", "nicht_bewertet": "n"}
@@ -74,6 +76,7 @@ def build_hideout(md: MapData, selected: list[str], values_url: str) -> Hideout:
         "h": md.title,
         "s": int(md.indicator.synthetic),
         "v": values_url,
+        "g": list(md.borderline),
     }
 
 

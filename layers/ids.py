@@ -17,6 +17,7 @@ BACK = "zurueck"
 NOTICE = "hinweis"
 INDICATOR = "indikator"
 YEAR = "jahr"
+INDEX_LINK = "index-link"  # header link to the need indices
 SCHOOLS_TOGGLE = "schulen-an"
 AREA_PICK = "gebiet-waehlen"
 VIEW_TITLE = "ansicht-titel"

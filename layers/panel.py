@@ -23,29 +23,15 @@ from geodata.profile import (
     profile_rows,
 )
 from geodata.repository import ROOT, Institution, Repository
-from geodata.state import MULTI_TABS, SINGLE_TABS, ViewState, to_query
+from geodata.state import MULTI_TABS, SINGLE_TABS, ViewState
 from layers.charts import charts
+from layers.index_view import index_explanation, index_list, index_panel, new_index_panel
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
+from layers.links import nav_link, tab_nav
 from layers.profile_view import cell, headline_split, profile_table
 
 HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquote_u3",
             "quote_ohne_abschluss")
-
-
-def _link(state: ViewState, text: object, cls: str = "ba-button", **kw: object) -> html.A:
-    """A link to another view; assets JS navigates in place (like ``dcc.Link``, but with
-    ARIA attributes)."""
-    return html.A(text, href="/" + to_query(state), className=cls + " ba-nav", **kw)
-
-
-def _tabs(state: ViewState, labels: dict[str, str]) -> html.Nav:
-    items = []
-    for key, label in labels.items():
-        current = state.ansicht == key
-        items.append(_link(replace(state, ansicht=key, einrichtung=None), label,
-                           "ba-tab" + (" ba-tab-on" if current else ""),
-                           **{"aria-current": "page" if current else "false"}))
-    return html.Nav(items, className="ba-tabs", **{"aria-label": "Ansicht des Profils"})
 
 
 def _peers_label(repo: Repository, area_id: str) -> str:
@@ -83,6 +69,7 @@ def steckbrief(repo: Repository, state: ViewState) -> list:
     peers = peers_of(repo, area_id)
     n_inst = len(repo.institutions_in(area_id))
     return [
+        *(index_explanation(repo, state, area_id) if state.index else []),
         html.P(f"{_population_text(repo, area_id)} · {n_inst} Einrichtungen · "
                f"Schlüssel {area_id}", className="ba-facts-line"),
         *profile_table(profile_rows(repo, area_id, state.jahr), state.jahr,
@@ -144,7 +131,7 @@ def vergleich(repo: Repository, state: ViewState) -> list:
         body.append(html.Tr(cells))
     remove = [
         html.Li([repo.areas[a].name, " ",
-                 _link(state_without(state, a), "×", "ba-remove",
+                 nav_link(state_without(state, a), "×", "ba-remove",
                        title=f"{repo.areas[a].name} aus der Auswahl entfernen",
                        **{"aria-label": f"{repo.areas[a].name} aus der Auswahl entfernen"})])
         for a in members
@@ -152,9 +139,9 @@ def vergleich(repo: Repository, state: ViewState) -> list:
     return [
         html.Ul(remove, className="ba-chips"),
         html.Div([
-            _link(replace(state, ansicht="sozialraum"), "Als Sozialraum zusammenfassen",
+            nav_link(replace(state, ansicht="sozialraum"), "Als Sozialraum zusammenfassen",
                   "ba-button ba-primary", id="sozialraum-bilden"),
-            _link(replace(state, auswahl=None, weitere=(), ansicht="steckbrief"),
+            nav_link(replace(state, auswahl=None, weitere=(), ansicht="steckbrief"),
                   "Auswahl aufheben", "ba-button"),
         ], className="ba-actions"),
         html.Div(html.Table([
@@ -201,7 +188,7 @@ def einrichtungen(repo: Repository, state: ViewState) -> list:
         insts = by_type[typ.id]
         out.append(html.H3(f"{typ.plural} ({len(insts)})", className="ba-panel-h3"))
         out.append(html.Ul([
-            html.Li([_link(replace(state, einrichtung=inst.inst_id, schulen=True), inst.name,
+            html.Li([nav_link(replace(state, einrichtung=inst.inst_id, schulen=True), inst.name,
                            "ba-inst-link"),
                      html.Span(_inst_line(inst), className="ba-school-detail")])
             for inst in insts], className="ba-school-list"))
@@ -254,10 +241,10 @@ def institution_panel(repo: Repository, state: ViewState) -> list:
         html.Div(f"{typ.name} in {repo.areas[area_id].name}", className="ba-panel-sub"),
         html.Dl([html.Dt("Adresse"), html.Dd(address or "keine Angabe"), *figures],
                 className="ba-facts", id="einrichtung-daten"),
-        html.H3(["Lage: ", _link(back, repo.areas[area_id].name, "ba-inst-link")],
+        html.H3(["Lage: ", nav_link(back, repo.areas[area_id].name, "ba-inst-link")],
                 className="ba-panel-h3"),
         html.Table(html.Tbody(head), className="ba-profile-table ba-plain ba-headline"),
-        html.Div(_link(back, "Gebietsprofil öffnen", "ba-button"), className="ba-actions"),
+        html.Div(nav_link(back, "Gebietsprofil öffnen", "ba-button"), className="ba-actions"),
         html.P("Schuldaten: jedeschule.de / Open Knowledge Foundation Deutschland (2016), nach "
                "amtlichen Schulverzeichnissen; Lizenz vor Veröffentlichung prüfen.",
                className="ba-footnote"),
@@ -270,7 +257,12 @@ def render_panel(repo: Repository, state: ViewState) -> list:
         return institution_panel(repo, state)
     sel = state.selection
     if not sel:
-        return empty_panel()
+        tab = state.index_tab
+        if tab is None:
+            return empty_panel()
+        if state.index:
+            return index_panel(repo, state)
+        return index_list(repo, state) if tab == "indizes" else new_index_panel(repo, state)
     if len(sel) > 1:
         title = f"{len(sel)} Gebiete ausgewählt"
         sub = _combined_name(repo, sel)
@@ -287,7 +279,7 @@ def render_panel(repo: Repository, state: ViewState) -> list:
     return [
         html.H2(title, id="profil-titel", className="ba-panel-title"),
         html.Div(sub, className="ba-panel-sub"),
-        _tabs(state, tabs),
+        tab_nav(state, tabs),
         html.Div(content, className="ba-tab-body", role="region",
                  **{"aria-labelledby": "profil-titel"}),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -77,3 +78,14 @@ def page(browser):
     errors = list(pg.console_errors)
     context.close()
     assert not errors, f"Browser-Konsole meldet Fehler: {errors}"
+
+
+@pytest.fixture()
+def index_dir(tmp_path, monkeypatch):
+    """Saved need indices go to a temporary folder (with the shipped example), not the repo."""
+    from geodata.needindex import INDEX_DIR
+
+    folder = tmp_path / "indizes"
+    shutil.copytree(INDEX_DIR, folder)
+    monkeypatch.setenv("BILDUNGSATLAS_INDIZES", str(folder))
+    return folder
