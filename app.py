@@ -14,16 +14,22 @@ os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 from dash import Dash  # noqa: E402  (the environment must be set before dash loads)
 
 from callbacks import register_all  # noqa: E402
-from geodata.repository import DEFAULT_GPKG, Repository, load_repository  # noqa: E402
+from geodata.live import LiveRepository  # noqa: E402
+from geodata.repository import DEFAULT_GPKG, Repository, load_repository, load_settings  # noqa: E402
+from geodata.store import GpkgStore  # noqa: E402
 from layers.shell import page  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-def create_app(repo: Repository | None = None) -> Dash:
-    """Build the app on a repository (default: the demo atlas in geodata/atlas.gpkg)."""
-    if repo is None:
+def create_app(repo: Repository | None = None, store: GpkgStore | None = None) -> Dash:
+    """Build the app on a fixed repository, or (default) on the versioned data store
+    (``BILDUNGSATLAS_DATA``; first version: the demo atlas) with hot reload after imports and
+    the upload page. ``BILDUNGSATLAS_GPKG`` pins one GeoPackage file instead."""
+    if repo is None and store is None and os.environ.get("BILDUNGSATLAS_GPKG"):
         repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+    if repo is None:
+        repo = LiveRepository(store or GpkgStore(), load_settings())  # type: ignore[assignment]
     app = Dash(
         __name__,
         title=repo.settings.title,
@@ -32,8 +38,12 @@ def create_app(repo: Repository | None = None) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
-    app.layout = page(repo)
+    app.layout = lambda: page(repo)  # a function: a new indicator appears after an import
     register_all(app, repo)
+    if isinstance(repo, LiveRepository):
+        from callbacks.upload import register_upload
+
+        register_upload(app, repo)
     return app
 
 
