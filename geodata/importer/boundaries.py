@@ -11,6 +11,7 @@ area and reported as a warning or, above the error threshold, an error.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tempfile
 import zipfile
@@ -383,6 +384,17 @@ def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, file
                 n = next(n for n in range(1, 10 ** shape[1]) if n not in used)
                 key = f"{parent}-{n:0{shape[1]}d}"
                 how = "neu erzeugt"
+                imported_names = {fold(x["name"]) for x in rows}
+                close = difflib.get_close_matches(
+                    fold(r["name"]), [n for n in by_name if n not in imported_names], n=1,
+                    cutoff=0.75)
+                if close:
+                    old_key = by_name[close[0]]
+                    old_name = mine.loc[mine["area_id"] == old_key, "name"].iloc[0]
+                    report.warning(filename, f"„{r['name']}“ passt zu keinem bisherigen Namen; "
+                                   f"gemeint ist vielleicht „{old_name}“ ({old_key}). Bei "
+                                   "gleicher Schreibweise bliebe der Schlüssel erhalten.",
+                                   r["line"])
             else:
                 how = "vom gleichnamigen bestehenden Gebiet übernommen"
             used.add(int(key.rsplit("-", 1)[1]))

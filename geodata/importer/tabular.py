@@ -172,7 +172,7 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
         raise TableError("Die Datei enthält keine Daten.")
     h = _find_header(rows)
     for line, cells in rows[:h]:
-        text = " ".join(str(c) for c in cells if c not in (None, ""))
+        text = "; ".join(str(c) for c in cells if c not in (None, ""))
         report.note(file, f"Titelzeile übersprungen: „{text[:120]}“", line)
     header_cells = rows[h][1]
     if len(header_cells) > MAX_COLUMNS:
@@ -185,12 +185,13 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
     end = len(data)
     while end > 0:
         filled = [c for c in data[end - 1][1] if c not in (None, "")]
-        if len(filled) == 1 and len(header) > 1 and not _is_numberish(filled[0]):
+        if 1 <= len(filled) <= max(1, len(header) // 2) and len(header) > 1 \
+                and not _is_numberish(filled[0]):
             end -= 1
         else:
             break
     for line, cells in data[end:]:
-        text = " ".join(str(c) for c in cells if c not in (None, ""))
+        text = "; ".join(str(c) for c in cells if c not in (None, ""))
         report.note(file, f"Fußnote unter den Daten, nicht importiert: „{text[:120]}“", line)
     body = []
     for line, cells in data[:end]:

@@ -16,6 +16,7 @@ from geodata.importer.keys import AreaIndex, fold
 from geodata.importer.report import Report
 from geodata.importer.report import sentence as _sentence
 from geodata.importer.tabular import RawTable, parse_number
+from geodata.numfmt import format_number
 
 CHANGES = Path(__file__).resolve().parents[1] / "gebietsaenderungen.csv"
 
@@ -324,7 +325,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                                  "oder Indikator angeben"))
                 continue
             if year is None:
-                problems.append((col, "kein Jahr: Jahresspalte zuordnen oder Jahr angeben"))
+                if "jahr" not in by_role:  # else the year cell is reported already
+                    problems.append((col, "kein Jahr: Jahresspalte zuordnen oder Jahr angeben"))
                 continue
             raw = cells[col_i[col]]
             kind, val = parse_number(raw, table.decimal)
@@ -349,12 +351,11 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         for ind_id, meta in cat_rows.items():
             n_id, d_id = meta.get("numerator"), meta.get("denominator")
             if n_id in row_vals and d_id in row_vals and row_vals[n_id] > row_vals[d_id]:
-                problems.append(("", f"Zähler „{n_id}“ ({row_vals[n_id]:g}) ist größer als "
-                                 f"der Nenner „{d_id}“ ({row_vals[d_id]:g}) von „{ind_id}“"))
-        for a, ind_id, year, *_rest in found:
-            if a and (a, ind_id, year) in seen:
-                problems.append(("", f"doppelt: {a} / {ind_id} / {year} steht schon in "
-                                 f"Zeile {seen[(a, ind_id, year)]}"))
+                problems.append(("", f"Zähler „{n_id}“ ({_de(row_vals[n_id])}) ist größer als "
+                                 f"der Nenner „{d_id}“ ({_de(row_vals[d_id])}) von „{ind_id}“"))
+        dups = sorted({(seen[(a, i, y)], a, y) for a, i, y, *_r in found if (a, i, y) in seen})
+        for first, a, y in dups:
+            problems.append(("", f"doppelt: Gebiet {a}, Jahr {y} steht schon in Zeile {first}"))
         if problems:
             counts.rejected += 1
             for column, reason in problems:
@@ -395,17 +396,25 @@ def _impossible(value: float, num: float, den: float, meta: dict) -> list[str]:
     kind = str(meta.get("kind") or "count")
     factor = float(meta.get("factor") or 1)
     if not math.isnan(value) and value < 0 and kind in {"count", "rate"}:
-        out.append(f"negativer Wert {value:g} bei einer {'Anzahl' if kind == 'count' else 'Quote'}")
+        out.append(f"negativer Wert {_de(value)} bei einer "
+                   f"{'Anzahl' if kind == 'count' else 'Quote'}")
     if kind == "rate" and factor == 100 and not math.isnan(value) and value > 100:
-        out.append(f"Anteil {value:g} % liegt über 100 %")
+        out.append(f"Anteil {_de(value)} % liegt über 100 %")
     if not math.isnan(num) and not math.isnan(den):
         if num < 0 or den < 0:
             out.append("negativer Zähler oder Nenner")
         if kind == "rate" and num > den:
-            out.append(f"Zähler {num:g} ist größer als der Nenner {den:g}")
+            out.append(f"Zähler {_de(num)} ist größer als der Nenner {_de(den)}")
         if den == 0:
             out.append("Nenner ist 0")
     return out
+
+
+def _de(x: float) -> str:
+    """A number in German notation with as many decimals as it has (at most 4)."""
+    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    whole, _sep, frac = text.partition(".")
+    return format_number(float(whole), 0) + ("," + frac if frac else "")
 
 
 def _proposed_meta(ind_id: str, column: str, file: str) -> dict[str, str]:
