@@ -205,6 +205,24 @@ def _pick(cols: list[str], wanted: tuple[str, ...], given: str | None, what: str
     return None
 
 
+GEOS_REASONS = {
+    "Self-intersection": "Selbstüberschneidung", "Ring Self-intersection": "Ring schneidet sich",
+    "Nested shells": "verschachtelte Außenringe", "Nested holes": "verschachtelte Löcher",
+    "Hole lies outside shell": "Loch außerhalb der Fläche", "Too few points": "zu wenige Punkte",
+    "Interior is disconnected": "Fläche zerfällt", "Duplicate Rings": "doppelte Ringe",
+    "Invalid Coordinate": "ungültige Koordinate", "Ring not closed": "Ring nicht geschlossen",
+}
+
+
+def _reason(text: str) -> str:
+    """GEOS' reason in German with the place in whole metres (EPSG:25832)."""
+    m = re.match(r"([^\[]+)\[([-\d.e+]+) ([-\d.e+]+)\]", text)
+    if not m:
+        return GEOS_REASONS.get(text, text)
+    what = GEOS_REASONS.get(m.group(1).strip(), m.group(1).strip())
+    return f"{what} bei {float(m.group(2)):.0f}, {float(m.group(3)):.0f}"
+
+
 def _polygonal(geom):
     if geom is None or geom.is_empty or geom.geom_type in {"Polygon", "MultiPolygon"}:
         return geom
@@ -266,7 +284,7 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
         elif geom.geom_type not in {"Polygon", "MultiPolygon", "GeometryCollection"}:
             problems.append(("", f"Geometrie ist ein {geom.geom_type}, keine Fläche"))
         elif not geom.is_valid:
-            reason = shapely.is_valid_reason(geom)
+            reason = _reason(shapely.is_valid_reason(geom))
             geom = _polygonal(shapely.make_valid(geom))
             report.warning(filename, f"Geometrie von „{name}“ war ungültig ({reason}) und wurde "
                            "repariert.", line)
