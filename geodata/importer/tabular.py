@@ -61,10 +61,14 @@ class RawTable:
 
 def decode(data: bytes) -> tuple[str, str]:
     """Text and the name of the detected encoding (UTF-8 with BOM, UTF-8, Windows-1252)."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "UTF-8 mit BOM"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "UTF-16"
+    try:
+        if data.startswith(b"\xef\xbb\xbf"):
+            return data[3:].decode("utf-8", errors="strict"), "UTF-8 mit BOM"
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return data.decode("utf-16"), "UTF-16"
+    except UnicodeDecodeError as err:
+        raise TableError(f"Die Datei kündigt am Anfang eine Unicode-Kodierung an, enthält aber "
+                         f"bei Byte {err.start + 1} ein ungültiges Zeichen.") from err
     try:
         return data.decode("utf-8"), "UTF-8"
     except UnicodeDecodeError:
