@@ -44,19 +44,34 @@ def client(app):
     return app.server.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_url(app) -> Iterator[str]:
-    """The app served over real HTTP on a free loopback port, in a thread."""
+def _serve(flask_app) -> Iterator[str]:
+    """Serve a Flask app over real HTTP on a free loopback port, in a thread."""
     from werkzeug.serving import make_server
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    server = make_server("127.0.0.1", port, app.server, threaded=True)
+    server = make_server("127.0.0.1", port, flask_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{port}"
     server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_url(app) -> Iterator[str]:
+    """The app served over real HTTP on a free loopback port, in a thread."""
+    yield from _serve(app.server)
+
+
+@pytest.fixture()
+def store_url(tmp_path) -> Iterator[str]:
+    """The app on its own versioned data store (empty: the demo atlas is the base version),
+    with hot reload and the upload page, served over HTTP."""
+    from app import create_app
+    from geodata.store import GpkgStore
+
+    yield from _serve(create_app(store=GpkgStore(tmp_path / "daten")).server)
 
 
 @pytest.fixture(scope="session")

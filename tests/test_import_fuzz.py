@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, run_import

@@ -255,6 +255,11 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
     key_col = _pick(cols, _KEY_COLS, options.key_column, "Schlüssel")
     name_col = _pick(cols, _NAME_COLS, options.name_column, "Name")
     parent_col = _pick(cols, _PARENT_COLS, options.parent_column, "übergeordnetes Gebiet")
+    if key_col and not options.key_column and not any(
+            restore_key(v, level) for v in gdf[key_col] if v not in (None, "")):
+        report.note(filename, f"Die Spalte „{key_col}“ enthält keine Schlüssel der Ebene "
+                    f"{level.name} und wird nicht als Schlüssel verwendet.")
+        key_col = None
     if name_col is None:
         raise BoundaryError("Keine Namensspalte gefunden (erwartet z. B. „name“); vorhanden: "
                             + ", ".join(cols) + ".")

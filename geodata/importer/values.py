@@ -337,7 +337,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                 problems.append((col, f"„{raw}“ ist keine Zahl"))
                 continue
             if ind_id not in known and ind_id not in new_inds:
-                new_inds[ind_id] = metadata.get(ind_id) or _proposed_meta(ind_id, col, f)
+                given = {k: v for k, v in metadata.get(ind_id, {}).items() if str(v).strip()}
+                new_inds[ind_id] = {**_proposed_meta(ind_id, col, f), **given}
             meta = cat_rows.get(ind_id) or new_inds[ind_id]
             num, den = num_den.get("zaehler", math.nan), num_den.get("nenner", math.nan)
             value = float(val) if kind == "zahl" else math.nan
@@ -373,8 +374,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                     + ", ".join(f"{n}× {m}" for m, n in sorted(markers.items())) + ".")
     for ind_id, meta in new_inds.items():
         if ind_id in metadata:
-            report.note(f, f"Neuer Indikator „{ind_id}“ („{meta['name']}“) mit Metadaten aus der "
-                        "Metadaten-Datei.")
+            report.note(f, f"Neuer Indikator „{ind_id}“ („{meta['name']}“) mit den angegebenen "
+                        "Metadaten.")
         else:
             report.warning(f, f"Neuer Indikator „{ind_id}“: Metadaten vorgeschlagen (Name "
                            f"„{meta['name']}“, Art {meta['kind']}, Richtung neutral); bitte im "
