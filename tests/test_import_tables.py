@@ -233,3 +233,28 @@ def test_html_in_names_stays_text(atlas, settings):
         tables=[(Upload("x.csv", data), ValueOptions(year=2023))])).report
     # reported literally (the page renders report lines as text, see test_import_browser)
     assert any(evil in i.text() for i in rep.warnings)
+
+
+def test_rate_indicator_from_a_metadata_file_alone(atlas, settings):
+    meta = ("id;name;unit;topic;description;source;direction;decimals;kind;numerator;"
+            "denominator;factor\n"
+            "anteil_gs;Anteil Grundschüler;%;Schule;Schüler an Grundschulen je 100 Schüler;"
+            "jedeschule.de;neutral;1;rate;schueler_grundschule;schueler;100\n").encode()
+    result = check_import(atlas, settings, ImportRequest(metadata=[Upload("meta.csv", meta)]))
+    assert [i.text() for i in result.report.issues] == [
+        "Hinweis: Metadaten: Neuer Indikator „anteil_gs“ („Anteil Grundschüler“) ohne eigene "
+        "Werte: wird aus Zähler und Nenner berechnet."]
+    repo = result.repository
+    vals = atlas.values.set_index(["area_id", "indicator_id", "year"])["value"]
+    gs = vals[("08212000-019", "schueler_grundschule", 2015)]
+    total = vals[("08212000-019", "schueler", 2015)]
+    assert repo.value("08212000-019", "anteil_gs", 2015).value == pytest.approx(100 * gs / total)
+
+
+def test_upload_size_limit(atlas, settings):
+    from geodata.importer.core import MAX_UPLOAD_BYTES
+
+    big = Upload("riesig.csv", b"a;b\n" + b"1" * (MAX_UPLOAD_BYTES + 2**20))  # 51 MB + 4 B
+    rep = check_import(atlas, settings, ImportRequest(tables=[(big, ValueOptions())])).report
+    assert [i.text() for i in rep.issues] == [
+        "Fehler: riesig.csv: Die Datei ist 51,0 MB groß; erlaubt sind höchstens 50 MB."]

@@ -27,6 +27,7 @@ from geodata.importer.keys import AreaIndex
 from geodata.importer.report import Report
 from geodata.importer.tabular import TableError, read_table
 from geodata.importer.values import ValueOptions, import_values, read_metadata
+from geodata.numfmt import format_number
 from geodata.repository import (
     METRIC_CRS,
     AtlasTables,
@@ -77,8 +78,8 @@ class ImportResult:
 
 def _too_big(up: Upload, report: Report) -> bool:
     if len(up.data) > MAX_UPLOAD_BYTES:
-        report.error(up.name, f"Die Datei ist {len(up.data) / 2**20:.0f} MB groß; erlaubt sind "
-                     f"höchstens {MAX_UPLOAD_BYTES // 2**20} MB.".replace(".", ",", 0))
+        report.error(up.name, f"Die Datei ist {format_number(len(up.data) / 2**20, 1)} MB "
+                     f"groß; erlaubt sind höchstens {MAX_UPLOAD_BYTES // 2**20} MB.")
         return True
     return False
 
@@ -165,6 +166,14 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         imported_values.append(res.values)
         for ind_id, meta in res.new_indicators.items():
             new_inds.setdefault(ind_id, {c: str(meta.get(c, "")) for c in CATALOGUE_COLUMNS})
+    known_ids = set(catalogue["id"].astype(str))
+    for ind_id, row in metadata.items():
+        if ind_id not in known_ids and ind_id not in new_inds:
+            new_inds[ind_id] = {c: str(row.get(c, "")) for c in CATALOGUE_COLUMNS}
+            report.note("Metadaten", f"Neuer Indikator „{ind_id}“ („{row.get('name', '')}“) ohne "
+                        "eigene Werte: "
+                        + ("wird aus Zähler und Nenner berechnet." if row.get("kind") in
+                           {"rate", "mean"} else "noch keine Werte."))
     if new_inds:
         _check_meta(new_inds, set(catalogue["id"].astype(str)), report, "Metadaten")
         catalogue = pd.concat([catalogue, pd.DataFrame(list(new_inds.values()))[CATALOGUE_COLUMNS]],
