@@ -286,10 +286,16 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
     missing = direct.merge(completed[keys].assign(_n=1), on=keys, how="left")
     missing = missing[missing["_n"].isna()].drop(columns="_n")
     out = pd.concat([completed, missing], ignore_index=True)
-    filled = len(out) - len(merged)
-    if add is not None and filled > 0:
-        report.summary.append(f"{filled} Werte übergeordneter Gebiete aus den Teilgebieten "
-                              "berechnet (Summen der Anzahlen, Quoten aus Zähler und Nenner).")
+    fresh = out[keys].merge(merged[keys].assign(_n=1), on=keys, how="left")
+    fresh = fresh[fresh["_n"].isna()]
+    n_rates = int(fresh["indicator_id"].isin(derived).sum())
+    n_sums = len(fresh) - n_rates
+    if n_sums:
+        report.summary.append(f"{n_sums} Anzahlen übergeordneter Gebiete aus ihren Teilgebieten "
+                              "summiert.")
+    if n_rates:
+        report.summary.append(f"{n_rates} Quoten und Mittelwerte neu aus Zähler und Nenner "
+                              "berechnet.")
     return out.sort_values(["indicator_id", "year", "area_id"], kind="stable").reset_index(drop=True)
 
 

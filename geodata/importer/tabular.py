@@ -169,6 +169,10 @@ def _decimal_mode(rows: list[tuple[int, list[Cell]]]) -> str:
     return "." if point > comma else ","
 
 
+def _clip(text: str, n: int = 160) -> str:
+    return text if len(text) <= n else text[:n - 1] + "…"
+
+
 def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: Report) -> RawTable:
     """Find the header, drop title lines above and notes below (reported), build the table."""
     rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
@@ -177,7 +181,7 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
     h = _find_header(rows)
     for line, cells in rows[:h]:
         text = "; ".join(str(c) for c in cells if c not in (None, ""))
-        report.note(file, f"Titelzeile übersprungen: „{text[:120]}“", line)
+        report.note(file, f"Titelzeile übersprungen: „{_clip(text)}“", line)
     header_cells = rows[h][1]
     if len(header_cells) > MAX_COLUMNS:
         raise TableError(f"Die Datei hat mehr als {MAX_COLUMNS} Spalten.")
@@ -196,7 +200,7 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
             break
     for line, cells in data[end:]:
         text = "; ".join(str(c) for c in cells if c not in (None, ""))
-        report.note(file, f"Fußnote unter den Daten, nicht importiert: „{text[:120]}“", line)
+        report.note(file, f"Fußnote unter den Daten, nicht importiert: „{_clip(text)}“", line)
     body = []
     for line, cells in data[:end]:
         extra = [c for c in cells[len(header):] if c not in (None, "")]

@@ -350,6 +350,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         # numerator greater than its denominator, both imported in this row (wide layout)
         row_vals = {ind: v for _a, ind, _y, v, _n, _d in found}
         for ind_id, meta in cat_rows.items():
+            if meta.get("kind") != "rate":  # a mean (pupils per school) may exceed 1
+                continue
             n_id, d_id = meta.get("numerator"), meta.get("denominator")
             if n_id in row_vals and d_id in row_vals and row_vals[n_id] > row_vals[d_id]:
                 problems.append(("", f"Zähler „{n_id}“ ({_de(row_vals[n_id])}) ist größer als "
