@@ -31,6 +31,22 @@ def repo() -> Repository:
 
 
 @pytest.fixture(scope="session")
+def atlas():
+    """The stored tables of the demo atlas (read once; tests must not modify them)."""
+    from geodata.repository import read_atlas_tables
+
+    return read_atlas_tables()
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """The configuration of the demo atlas."""
+    from geodata.repository import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
 def app(repo: Repository):
     """The Dash app on the demo atlas."""
     from app import create_app

@@ -9,23 +9,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
-import pytest
 import shapely
 
 from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, check_import
-from geodata.repository import load_settings, read_atlas_tables
 from tests.conftest import SOURCES
-
-
-@pytest.fixture(scope="module")
-def atlas():
-    return read_atlas_tables()
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
 
 
 def _halves(atlas, ags: str) -> gpd.GeoDataFrame:

@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
 from geodata.importer.core import ImportRequest, Upload, check_import
 from geodata.importer.facilities import InstitutionOptions, detect_crs
-from geodata.repository import load_settings, read_atlas_tables
-
-
-@pytest.fixture(scope="module")
-def atlas():
-    return read_atlas_tables()
+from geodata.repository import load_settings
 
 
 def _point_in(atlas, area_id: str) -> tuple[float, float]:

@@ -16,18 +16,6 @@ from geodata.importer.keys import AreaIndex
 from geodata.importer.report import Report
 from geodata.importer.tabular import read_table
 from geodata.importer.values import ValueOptions, import_values, propose_mapping
-from geodata.repository import load_settings, read_atlas_tables
-
-
-@pytest.fixture(scope="module")
-def atlas():
-    return read_atlas_tables()
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
-
 
 # Latin-1, ";" separator, two title lines and an empty line above the header, decimal comma
 # and thousands dots, keys without their leading zero, a Satzart column mixing Land (10),

@@ -25,7 +25,7 @@ from geodata.importer.boundaries import (
 from geodata.importer.facilities import InstitutionOptions, import_institutions
 from geodata.importer.keys import AreaIndex
 from geodata.importer.report import Report
-from geodata.importer.tabular import TableError, read_table
+from geodata.importer.tabular import RawTable, TableError, read_table
 from geodata.importer.values import ValueOptions, import_values, read_metadata
 from geodata.numfmt import format_number
 from geodata.repository import (
@@ -84,6 +84,17 @@ def _too_big(up: Upload, report: Report) -> bool:
     return False
 
 
+def _table_of(up: Upload, report: Report) -> RawTable | None:
+    """The upload read as a table, or None (the reason is in the report)."""
+    if _too_big(up, report):
+        return None
+    try:
+        return read_table(up.data, up.name, report)
+    except TableError as err:
+        report.error(up.name, str(err))
+        return None
+
+
 def _check_meta(meta: dict[str, dict[str, str]], known: set[str], report: Report,
                 file: str) -> None:
     for ind_id, row in meta.items():
@@ -138,27 +149,17 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     # --- metadata and indicator tables ------------------------------------------------------
     metadata: dict[str, dict[str, str]] = {}
     for up in request.metadata:
-        if _too_big(up, report):
+        if (table := _table_of(up, report)) is None:
             fatal = True
             continue
-        try:
-            metadata.update(read_metadata(read_table(up.data, up.name, report), report))
-        except TableError as err:
-            report.error(up.name, str(err))
-            fatal = True
+        metadata.update(read_metadata(table, report))
     for ind_id, row in request.indicator_meta.items():
         metadata[ind_id] = {**metadata.get(ind_id, {}), **row, "id": ind_id}
     idx = AreaIndex.of(areas.drop(columns="geometry"), levels)
     imported_values: list[pd.DataFrame] = []
     new_inds: dict[str, dict[str, str]] = {}
     for up, opts in request.tables:
-        if _too_big(up, report):
-            fatal = True
-            continue
-        try:
-            table = read_table(up.data, up.name, report)
-        except TableError as err:
-            report.error(up.name, str(err))
+        if (table := _table_of(up, report)) is None:
             fatal = True
             continue
         res = import_values(table, idx, catalogue, report, opts, metadata)
@@ -183,13 +184,7 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     # --- institutions -----------------------------------------------------------------------
     new_insts: list[gpd.GeoDataFrame] = []
     for up, opts in request.institutions:
-        if _too_big(up, report):
-            fatal = True
-            continue
-        try:
-            table = read_table(up.data, up.name, report)
-        except TableError as err:
-            report.error(up.name, str(err))
+        if (table := _table_of(up, report)) is None:
             fatal = True
             continue
         new_insts.append(import_institutions(table, idx, areas, report, opts))
