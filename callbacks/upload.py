@@ -11,6 +11,8 @@ import base64
 import binascii
 import re
 import secrets
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +80,7 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
         if len(data) > MAX_UPLOAD_BYTES:
             return None, f"Die Datei ist zu groß (höchstens {MAX_UPLOAD_BYTES // 2**20} MB).", \
                 no_update, [], []
+        _forget_old_uploads(upload_dir)
         token = secrets.token_hex(16)
         target = upload_dir / token
         target.mkdir(parents=True, exist_ok=True)
@@ -175,6 +178,19 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
             f"Version {version} ist wiederhergestellt; die Karte zeigt sie ohne Neustart."]
 
     return app
+
+
+def _forget_old_uploads(upload_dir: Path, max_age_s: float = 24 * 3600) -> None:
+    """Delete uploaded files older than a day (each lives in its own token folder)."""
+    if not upload_dir.exists():
+        return
+    limit = time.time() - max_age_s
+    for folder in upload_dir.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder)
+        except OSError:
+            continue
 
 
 def _one_error(file: str, message: str) -> Report:

@@ -139,6 +139,18 @@ def meta_form(new: dict[str, dict[str, str]]) -> list:
                      {"label": "hoch ist schlecht (mehr Bedarf)", "value": "higher_worse"},
                      {"label": "neutral", "value": "neutral"}],
             value=meta.get("direction") or "neutral", clearable=False)], className="ba-imp-field"))
+        fields.append(html.Div([html.Label("Art"), dcc.Dropdown(
+            id={"type": P + "metaval", "ind": ind_id, "field": "kind"},
+            options=[{"label": "Anzahl (wird summiert)", "value": "count"},
+                     {"label": "Quote aus Zähler und Nenner", "value": "rate"},
+                     {"label": "Mittelwert aus Zähler und Nenner", "value": "mean"}],
+            value=meta.get("kind") or "count", clearable=False)], className="ba-imp-field"))
+        for key, label in (("numerator", "Zähler (Indikator-ID, bei Quoten)"),
+                           ("denominator", "Nenner (Indikator-ID, bei Quoten)"),
+                           ("factor", "Faktor (100 für Prozent)")):
+            fields.append(html.Div([html.Label(label), dcc.Input(
+                id={"type": P + "metaval", "ind": ind_id, "field": key}, type="text",
+                value=str(meta.get(key, "")), debounce=True)], className="ba-imp-field"))
         fields.append(html.Div([html.Label("Dezimalstellen"), dcc.Input(
             id={"type": P + "metaval", "ind": ind_id, "field": "decimals"}, type="number",
             min=0, max=4, value=int(float(meta.get("decimals") or 0)))], className="ba-imp-field"))

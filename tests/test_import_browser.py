@@ -83,6 +83,12 @@ def test_upload_check_import_and_see_it_in_the_map(page, store_url):
     page.screenshot(path=str(SCREENSHOTS / "import_02_tabelle.png"), full_page=True)
     report = _click_and_wait(page, "#ba-imp-import", "Importiert als Version")
     assert "kurse.csv: 2 Zeilen gelesen, 2 übernommen, 0 abgelehnt" in report
+    with page.expect_download() as dl:
+        page.click("#ba-imp-csvbtn")
+    csv_text = dl.value.path().read_bytes().decode("utf-8-sig")
+    assert dl.value.suggested_filename == "importbericht.csv"
+    assert csv_text.splitlines()[0] == "Schwere;Datei;Zeile;Spalte;Meldung"
+    assert "Übersicht;;;;kurse.csv: 2 Zeilen gelesen, 2 übernommen, 0 abgelehnt" in csv_text
 
     # 3. the main map of the same server shows both, without a restart
     page.goto(store_url + "/?gebiet=06433003&indikator=sprachkurse&jahr=2024")
@@ -95,4 +101,12 @@ def test_upload_check_import_and_see_it_in_the_map(page, store_url):
     page.wait_for_selector(".leaflet-tooltip")
     assert EVIL in page.inner_text(".leaflet-tooltip")
     page.screenshot(path=str(SCREENSHOTS / "import_03_karte.png"))
+
+    # 4. restore the demo atlas: the quarters are gone again, still without a restart
+    page.goto(store_url + "/daten-importieren/")
+    page.click("#ba-imp-versions button:has-text('Wiederherstellen') >> nth=-1")  # basis
+    page.wait_for_function("document.querySelector('#ba-imp-report').innerText"
+                           ".includes('Version basis ist wiederhergestellt')", timeout=30000)
+    area = page.request.get(store_url + "/api/gebiete/06433003").json()
+    assert area["kinder_ids"] == []
     assert dialogs == []  # nothing from the file ran as script

@@ -20,6 +20,7 @@ from geodata.importer.report import Report
 
 MAX_ROWS = 200_000
 MAX_COLUMNS = 500
+MAX_UNPACKED = 300 * 1024 * 1024  # an XLSX is a ZIP archive: refuse decompression bombs
 SEPARATORS = (";", "\t", ",", "|")
 SEPARATOR_NAMES = {";": "Semikolon", "\t": "Tabulator", ",": "Komma", "|": "senkrechter Strich"}
 # Marker → German meaning (official tables: "." secret/unknown, "-" nothing, "x" not sensible).
@@ -259,6 +260,10 @@ def read_table(data: bytes, file: str, report: Report) -> RawTable:
         except (zipfile.BadZipFile, ValueError) as err:
             raise TableError("Die Datei sieht wie ein ZIP-Archiv aus, ist aber beschädigt.") from err
         if "xl/workbook.xml" in names:
+            unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+            if unpacked > MAX_UNPACKED:
+                raise TableError(f"Die Excel-Datei ist entpackt größer als "
+                                 f"{MAX_UNPACKED // 2**20} MB.")
             return _read_xlsx(data, file, report)
         raise TableError("Ein ZIP-Archiv ist keine Tabelle (erwartet: CSV oder XLSX).")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
