@@ -179,3 +179,33 @@ def test_invalid_geometry_repaired_and_wrong_crs_caught(atlas, settings, tmp_pat
          BoundaryOptions(level="quartier"))])).report
     assert rep.errors[-1].text().startswith("Fehler: w.gpkg: ")
     assert "Koordinatensystem" in rep.errors[-1].message
+
+
+def test_overlaps_and_gaps_are_measured(atlas, settings, tmp_path):
+    g = atlas.areas.loc[atlas.areas["area_id"] == "06433003", "geometry"].iloc[0]
+    x0, y0, x1, y1 = g.bounds
+    ym = (y0 + y1) / 2
+    d = (y1 - y0) / 10  # the northern part reaches 10 % of the height into the southern one
+    north = shapely.intersection(g, shapely.box(x0, ym - d, x1, y1))
+    south = shapely.intersection(g, shapely.box(x0, y0, x1, ym))
+    strip = shapely.intersection(g, shapely.box(x0, ym - d, x1, ym)).area
+    gdf = gpd.GeoDataFrame({"name": ["Nord", "Süd"]}, geometry=[north, south], crs="EPSG:25832")
+    rep = check_import(atlas, settings, ImportRequest(boundaries=[
+        (Upload("o.gpkg", _gpkg_bytes(gdf, tmp_path)),
+         BoundaryOptions(level="quartier", parent="06433003"))])).report
+    pct = 100 * strip / min(north.area, south.area)
+    expected = (f"„Nord“ und „Süd“ überlappen sich auf "
+                f"{f'{strip / 1e4:.2f}'.replace('.', ',')} ha "
+                f"({f'{pct:.2f}'.replace('.', ',')} % der kleineren Fläche).")
+    assert pct >= 10  # above the error threshold
+    assert [i.message for i in rep.errors] == [expected]
+
+    # only the northern half: the rest of Büttelborn is a gap (error above 10 %)
+    only = gpd.GeoDataFrame({"name": ["Nord"]}, geometry=[north], crs="EPSG:25832")
+    rep = check_import(atlas, settings, ImportRequest(boundaries=[
+        (Upload("n.gpkg", _gpkg_bytes(only, tmp_path, "n.gpkg")),
+         BoundaryOptions(level="quartier", parent="06433003"))])).report
+    gap = 100 * (1 - north.area / g.area)
+    assert [i.message for i in rep.errors] == [
+        f"{f'{gap:.2f}'.replace('.', ',')} % der Fläche von Büttelborn (06433003) sind von "
+        "keinem Stadtteil bedeckt (Fehlergrenze 10,00 %)."]
