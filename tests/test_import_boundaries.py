@@ -104,6 +104,10 @@ def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, setting
     assert len(repo.children_of("08212000")) == 27
     assert repo.area("08212000-028").name == "Südstat"
     assert "08212000-003" not in repo.areas
+    # the schools of the old Südstadt moved with it: stadtteile_schulen_2015.csv (counted by
+    # point in polygon when the data were prepared) has 4 schools in Südstadt
+    assert len(repo.institutions_in("08212000-028")) == 4
+    assert all(i.area_id in repo.areas for group in repo.institutions.values() for i in group)
 
 
 def _zip(files: dict[str, bytes]) -> bytes:

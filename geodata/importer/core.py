@@ -203,7 +203,8 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
 
     # --- merge ------------------------------------------------------------------------------
     values = _merge_values(current.values, imported_values, removed_ids, areas, catalogue, report)
-    institutions = _merge_institutions(current.institutions, new_insts, areas, removed_ids,
+    institutions = _merge_institutions(current.institutions, new_insts, areas, current.areas,
+                                       removed_ids,
                                        new_areas, report)
     sources = current.sources
     if request.source_text.strip():
@@ -295,8 +296,10 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
 
 
 def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
-                        areas: gpd.GeoDataFrame, removed: set[str],
+                        areas: gpd.GeoDataFrame, old_areas: pd.DataFrame, removed: set[str],
                         new_areas: list[gpd.GeoDataFrame], report: Report) -> gpd.GeoDataFrame:
+    """Old and imported institutions; those in removed or newly subdivided areas are placed
+    again by their point, else in the nearest remaining ancestor of their former area."""
     inst = old.to_crs(METRIC_CRS) if old.crs is not None else old
     add = [g for g in new if not g.empty]
     if add:
@@ -313,7 +316,14 @@ def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
     if touched:
         parent_of = dict(zip(areas["area_id"].astype(str), areas["parent_id"].astype(str),
                              strict=True))
-        old_parent = dict(zip(old["area_id"].astype(str), old["area_id"].astype(str), strict=True))
+        old_parent = dict(zip(old_areas["area_id"].astype(str),
+                              old_areas["parent_id"].fillna("").astype(str), strict=True))
+
+        def surviving(area_id: str) -> str:
+            while area_id and area_id not in parent_of:
+                area_id = old_parent.get(area_id, "")
+            return area_id
+
         lowest = areas[areas["parent_id"].isin(touched) | areas["area_id"].isin(touched)]
         moved = 0
         geoms = lowest.geometry.values
@@ -321,7 +331,7 @@ def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
         for i in inst.index[inst["area_id"].astype(str).isin(touched)]:
             pt = inst.geometry[i]
             cur = str(inst.at[i, "area_id"])
-            target = cur if cur in parent_of else parent_of.get(old_parent.get(cur, ""), "")
+            target = surviving(cur)
             if pt is not None and not pt.is_empty:
                 hits = [ids[k] for k in range(len(ids)) if geoms[k].intersects(pt)
                         and parent_of.get(ids[k]) in touched]
