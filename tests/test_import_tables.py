@@ -246,3 +246,13 @@ def test_upload_size_limit(atlas, settings):
     rep = check_import(atlas, settings, ImportRequest(tables=[(big, ValueOptions())])).report
     assert [i.text() for i in rep.issues] == [
         "Fehler: riesig.csv: Die Datei ist 51,0 MB groß; erlaubt sind höchstens 50 MB."]
+
+
+def test_report_csv_never_contains_formulas(atlas, settings):
+    data = "Schlüssel;Name;Einwohner\n6433012;=HYPERLINK(\"http://x\");5\n".encode()
+    rep = check_import(atlas, settings, ImportRequest(
+        tables=[(Upload("=cmd.csv", data), ValueOptions(year=2023))])).report
+    rows = [r.split(";", 4) for r in rep.to_csv().splitlines()[1:]]
+    # every cell that would start with "=" is prefixed with an apostrophe
+    assert not any(cell.startswith(("=", '"=')) for row in rows for cell in row)
+    assert any(row[1] == "'=cmd.csv" for row in rows)

@@ -138,7 +138,15 @@ class Report:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow(["Schwere", "Datei", "Zeile", "Spalte", "Meldung"])
         for c_line in self.count_lines() + self.summary:
-            writer.writerow(["Übersicht", "", "", "", c_line])
+            writer.writerow(["Übersicht", "", "", "", _cell(c_line)])
         for i in self.issues:
-            writer.writerow([i.severity, i.file, i.line or "", i.column, i.message])
+            writer.writerow([i.severity, _cell(i.file), i.line or "", _cell(i.column),
+                             _cell(i.message)])
         return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text from uploaded files must not become a spreadsheet formula (CSV injection)."""
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not text[1:2].isdigit()):
+        return "'" + text
+    return text
