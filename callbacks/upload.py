@@ -19,13 +19,14 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 
 from geodata.errors import AtlasError
-from geodata.importer.boundaries import BoundaryOptions
+from geodata.importer.boundaries import BoundaryOptions, thresholds
 from geodata.importer.core import MAX_UPLOAD_BYTES, ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
 from geodata.importer.report import Report
 from geodata.importer.tabular import TableError, read_table
 from geodata.importer.values import ValueOptions, propose_mapping
 from geodata.live import LiveRepository
+from geodata.repository import DEFAULT_CONFIG
 from layers.upload import (
     P,
     mapping_table,
@@ -128,8 +129,10 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
             if not level:
                 rep = _one_error(up.name, "Bitte die Ebene der Flächen wählen (z. B. Stadtteil).")
                 return report_view(rep, None), rep.to_csv(), no_update, no_update
+            warn, error = thresholds(DEFAULT_CONFIG)
             req.boundaries.append((up, BoundaryOptions(level=level, parent=within,
-                                                       crs=(crs or "").strip() or None)))
+                                                       crs=(crs or "").strip() or None,
+                                                       warn_percent=warn, error_percent=error)))
         elif kind == "einrichtungen":
             req.institutions.append((up, InstitutionOptions(type=(insttype or "").strip() or None,
                                                             level=level)))

@@ -213,3 +213,13 @@ def test_overlaps_and_gaps_are_measured(atlas, settings, tmp_path):
     assert [i.message for i in rep.errors] == [
         f"{f'{gap:.2f}'.replace('.', ',')} % der Fläche von Büttelborn (06433003) sind von "
         "keinem Stadtteil bedeckt (Fehlergrenze 10,00 %)."]
+
+
+def test_thresholds_from_the_configuration(tmp_path):
+    from geodata.importer.boundaries import thresholds
+
+    cfg = tmp_path / "atlas.toml"
+    cfg.write_text("[import]\nwarnung_prozent = 0.5\nfehler_prozent = 3\n", encoding="utf-8")
+    assert thresholds(cfg) == (0.5, 3.0)
+    cfg.write_text("title = 'ohne Abschnitt'\n", encoding="utf-8")
+    assert thresholds(cfg) == (1.0, 10.0)

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from geodata.errors import AtlasError
-from geodata.importer.boundaries import BoundaryOptions
+from geodata.importer.boundaries import BoundaryOptions, thresholds
 from geodata.importer.core import ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
 from geodata.importer.values import ValueOptions
@@ -106,11 +106,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--spalte „{item}“: erwartet SPALTE=ROLLE.", file=sys.stderr)
                 return 2
             mapping[col] = role
+    warn, error = thresholds(DEFAULT_CONFIG)
     req = ImportRequest(
         boundaries=[(_read(p), BoundaryOptions(
             level=args.ebene, key_column=args.schluessel_spalte, name_column=args.name_spalte,
             parent_column=args.eltern_spalte, parent=args.innerhalb, crs=args.crs,
-            layer=args.layer)) for p in args.grenzen],
+            layer=args.layer, warn_percent=warn, error_percent=error)) for p in args.grenzen],
         tables=[(_read(p), ValueOptions(mapping=mapping, year=args.jahr,
                                         indicator=args.indikator, level=args.zeilen_ebene,
                                         within=args.innerhalb)) for p in args.tabelle],

@@ -43,6 +43,19 @@ _PARENT_COLS = ("parent_id", "eltern_id", "elternschluessel", "city_ags", "gemei
                 "kreis_ags", "ags_gemeinde", "uebergeordnet")
 
 
+def thresholds(config: Path) -> tuple[float, float]:
+    """(warning %, error %) for gaps, overlaps and overhangs from ``[import]`` in atlas.toml
+    (``warnung_prozent``, ``fehler_prozent``); defaults 1 and 10."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads(config.read_text(encoding="utf-8")).get("import", {})
+        return float(raw.get("warnung_prozent", WARN_PERCENT)), float(
+            raw.get("fehler_prozent", ERROR_PERCENT))
+    except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError):
+        return WARN_PERCENT, ERROR_PERCENT
+
+
 class BoundaryError(Exception):
     """The file cannot be read as boundaries at all; ``str(err)`` is German."""
 
