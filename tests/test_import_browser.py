@@ -37,13 +37,13 @@ def _upload(page, name: str, data: bytes, mime: str) -> None:
 def _click_and_wait(page, button: str, text: str) -> str:
     page.click(button)
     try:
-        page.wait_for_function(
-            "t => document.querySelector('#ba-imp-report').innerText.includes(t)",
-            arg=text, timeout=60000)
+        found = page.wait_for_function(
+            "t => { const x = document.querySelector('#ba-imp-report').innerText;"
+            " return x.includes(t) ? x : false; }", arg=text, timeout=60000)
     except Exception:
         page.screenshot(path=str(SCREENSHOTS / "import_fehler.png"), full_page=True)
         raise
-    return page.inner_text("#ba-imp-report")
+    return found.json_value()
 
 
 def test_upload_check_import_and_see_it_in_the_map(page, store_url):
