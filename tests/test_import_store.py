@@ -136,3 +136,35 @@ def test_concurrent_reads_during_an_import_see_old_or_new_never_a_mix(store):
     # every snapshot is either all old or all new
     assert all((a == 11.0) == (b == 22.0) for a, b in seen)
     assert len(seen) == 2
+
+
+def test_import_process_killed_while_writing(tmp_path):
+    """SIGKILL the command line while it writes the new GeoPackage: the pointer still names
+    the old version, which reads back unchanged; the next import works."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "daten"
+    table = tmp_path / "ew.csv"
+    table.write_text(TABLE, encoding="utf-8")
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "geodata.importer", "--tabelle", str(table), "--jahr", "2023"],
+        cwd=root, env={**os.environ, "BILDUNGSATLAS_DATA": str(data)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    versions = data / "versionen"
+    deadline = time.monotonic() + 120
+    while not any(versions.glob(".*.tmp.gpkg")) and time.monotonic() < deadline:
+        assert proc.poll() is None, "the import ended before it was killed"
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    store = GpkgStore(data)
+    assert store.current_version() == BASE_VERSION
+    assert [v.id for v in store.versions()] == [BASE_VERSION]  # the torso is no version
+    vals = store.read().values.set_index(["area_id", "indicator_id", "year"])["value"]
+    assert vals[("06433012", "einwohner", 2023)] != 11
+    assert run_import(store, load_settings(), _request()).version
