@@ -43,6 +43,7 @@ def create_app(repo: Repository | None = None, store: GpkgStore | None = None) -
     if isinstance(repo, LiveRepository):
         from callbacks.upload import register_upload
 
+        repo.attach(app.server)
         register_upload(app, repo)
     return app
 

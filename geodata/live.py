@@ -9,8 +9,10 @@ in ``flask.g`` on first use, so a request never mixes two versions.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from contextvars import ContextVar
 from typing import Any
 
 from geodata.errors import AtlasError
@@ -31,7 +33,29 @@ class LiveRepository:
         self._repo = build_repository(store.read(), settings)
         self._checked = time.monotonic()
         self._loading: threading.Thread | None = None
+        self._pinned: ContextVar[Repository | None] = ContextVar(f"atlas-{id(self)}",
+                                                                  default=None)
         self.last_error = ""
+
+    def attach(self, server: Any) -> None:
+        """Pin one snapshot per HTTP request of a Flask ``server`` (fast attribute access)."""
+
+        @server.before_request
+        def _pin() -> None:
+            from flask import g
+
+            g.bildungsatlas_pin = self._pinned.set(self._current())
+
+        @server.teardown_request
+        def _unpin(_exc: BaseException | None) -> None:
+            from flask import g
+
+            token = g.pop("bildungsatlas_pin", None)
+            if token is not None:
+                try:
+                    self._pinned.reset(token)
+                except ValueError:  # reset in another context: the next request sets anew
+                    self._pinned.set(None)
 
     @property
     def store(self) -> Any:
@@ -39,6 +63,9 @@ class LiveRepository:
 
     def snapshot(self) -> Repository:
         """The repository to use now: pinned per HTTP request, else the newest complete one."""
+        pinned = self._pinned.get()
+        if pinned is not None:
+            return pinned
         try:
             from flask import g, has_request_context
         except ImportError:  # pragma: no cover - flask comes with dash
@@ -97,6 +124,25 @@ class LiveRepository:
         return self._version
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("_"):
+        # Hot path (every repository access of every callback): one frame when pinned.
+        if name[0] == "_":
             raise AttributeError(name)
-        return getattr(self.snapshot(), name)
+        pinned = self._pinned.get()
+        return getattr(pinned if pinned is not None else self.snapshot(), name)
+
+
+def _forward(name: str) -> property:
+    def get(self: LiveRepository) -> Any:
+        pinned = self._pinned.get()
+        return getattr(pinned if pinned is not None else self.snapshot(), name)
+
+    get.__name__ = name
+    return property(get, doc=f"`Repository.{name}` of the current snapshot.")
+
+
+# Every public attribute and method of Repository as a property: no failed attribute lookup
+# (and no ``__getattr__``) on the hot path of the callbacks.
+for _name in sorted({f.name for f in dataclasses.fields(Repository)}
+                    | {n for n in vars(Repository) if not n.startswith("_")}):
+    if not _name.startswith("_") and not hasattr(LiveRepository, _name):
+        setattr(LiveRepository, _name, _forward(_name))

@@ -168,3 +168,30 @@ def test_import_process_killed_while_writing(tmp_path):
     vals = store.read().values.set_index(["area_id", "indicator_id", "year"])["value"]
     assert vals[("06433012", "einwohner", 2023)] != 11
     assert run_import(store, load_settings(), _request()).version
+
+
+def test_http_request_keeps_its_snapshot_across_a_switch(store):
+    """Through the app's request hooks: a switch (import or restore) in the middle of a
+    request does not change what that request sees; the next request sees the new data."""
+    from flask import Flask
+
+    settings = load_settings()
+    new_version = run_import(store, settings, _request()).version
+    store.restore(BASE_VERSION)
+    live = LiveRepository(store, settings, poll_seconds=0)
+    server = Flask(__name__)
+    live.attach(server)
+
+    @server.route("/wert")
+    def wert():
+        before = live.value("06433012", "einwohner", 2023).value
+        store.restore(new_version)  # the switch happens while this request runs
+        live.refresh()
+        after = live.value("06433012", "einwohner", 2023).value
+        return {"vorher": before, "nachher": after}
+
+    client = server.test_client()
+    first = client.get("/wert").get_json()
+    assert first["vorher"] == first["nachher"] != 11  # one version for the whole request
+    assert live.value("06433012", "einwohner", 2023).value == 11  # outside: the new one
+    assert client.get("/wert").get_json()["vorher"] == 11  # the next request: the new data
