@@ -122,37 +122,36 @@ def role_options(repo: Repository) -> list[dict[str, str]]:
     return base + inds
 
 
+META_CHOICES = {
+    "direction": ("Richtung", [("higher_better", "hoch ist gut"),
+                               ("higher_worse", "hoch ist schlecht (mehr Bedarf)"),
+                               ("neutral", "neutral")]),
+    "kind": ("Art", [("count", "Anzahl (wird summiert)"),
+                     ("rate", "Quote aus Zähler und Nenner"),
+                     ("mean", "Mittelwert aus Zähler und Nenner")]),
+}
+META_MORE = [("numerator", "Zähler (Indikator-ID, bei Quoten)"),
+             ("denominator", "Nenner (Indikator-ID, bei Quoten)"),
+             ("factor", "Faktor (100 für Prozent)"), ("decimals", "Dezimalstellen")]
+
+
 def meta_form(new: dict[str, dict[str, str]]) -> list:
     """A small catalogue form for each new indicator of the last check."""
     if not new:
         return []
     out: list = [html.H3("Neue Indikatoren: Katalogangaben")]
     for ind_id, meta in new.items():
+        def ident(key: str, ind_id: str = ind_id) -> dict[str, str]:
+            return {"type": P + "metaval", "ind": ind_id, "field": key}
+
         fields = [html.Div([html.Label(label), dcc.Input(
-            id={"type": P + "metaval", "ind": ind_id, "field": key}, type="text",
-            value=str(meta.get(key, "")), debounce=True)], className="ba-imp-field")
-            for key, label in META_FIELDS]
-        fields.append(html.Div([html.Label("Richtung"), dcc.Dropdown(
-            id={"type": P + "metaval", "ind": ind_id, "field": "direction"},
-            options=[{"label": "hoch ist gut", "value": "higher_better"},
-                     {"label": "hoch ist schlecht (mehr Bedarf)", "value": "higher_worse"},
-                     {"label": "neutral", "value": "neutral"}],
-            value=meta.get("direction") or "neutral", clearable=False)], className="ba-imp-field"))
-        fields.append(html.Div([html.Label("Art"), dcc.Dropdown(
-            id={"type": P + "metaval", "ind": ind_id, "field": "kind"},
-            options=[{"label": "Anzahl (wird summiert)", "value": "count"},
-                     {"label": "Quote aus Zähler und Nenner", "value": "rate"},
-                     {"label": "Mittelwert aus Zähler und Nenner", "value": "mean"}],
-            value=meta.get("kind") or "count", clearable=False)], className="ba-imp-field"))
-        for key, label in (("numerator", "Zähler (Indikator-ID, bei Quoten)"),
-                           ("denominator", "Nenner (Indikator-ID, bei Quoten)"),
-                           ("factor", "Faktor (100 für Prozent)")):
-            fields.append(html.Div([html.Label(label), dcc.Input(
-                id={"type": P + "metaval", "ind": ind_id, "field": key}, type="text",
-                value=str(meta.get(key, "")), debounce=True)], className="ba-imp-field"))
-        fields.append(html.Div([html.Label("Dezimalstellen"), dcc.Input(
-            id={"type": P + "metaval", "ind": ind_id, "field": "decimals"}, type="number",
-            min=0, max=4, value=int(float(meta.get("decimals") or 0)))], className="ba-imp-field"))
+            id=ident(key), type="text", value=str(meta.get(key, "")), debounce=True)],
+            className="ba-imp-field") for key, label in META_FIELDS + META_MORE]
+        fields += [html.Div([html.Label(label), dcc.Dropdown(
+            id=ident(key), options=[{"label": t, "value": v} for v, t in options],
+            value=meta.get(key) or options[-1 if key == "direction" else 0][0],
+            clearable=False)], className="ba-imp-field")
+            for key, (label, options) in META_CHOICES.items()]
         out.append(html.Fieldset([html.Legend(f"Indikator „{ind_id}“"), *fields],
                                  className="ba-imp-grid"))
     return out
