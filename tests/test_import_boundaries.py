@@ -82,8 +82,8 @@ def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, setting
     assert (f"Warnung: ka.gpkg, Zeile {line}: „Südstat“ passt zu keinem bisherigen Namen; gemeint "
             "ist vielleicht „Südstadt“ (08212000-003). Bei gleicher Schreibweise bliebe der "
             "Schlüssel erhalten.") in texts
-    assert ("Warnung: ka.gpkg: 1 bisherige Gebiete werden durch die neuen ersetzt und entfallen "
-            "samt ihren Werten: Südstadt.") in texts
+    assert ("Warnung: ka.gpkg: Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
+            "(1): Südstadt.") in texts
     assert "ka.gpkg: 1 Gebiete neu, 26 aktualisiert, 1 entfallen." in rep.summary
     # SOURCES.md (checked independently when the data were prepared): 1.44 km² = 0.83 % of
     # Karlsruhe is not covered by its quarters.

@@ -25,7 +25,7 @@ import pyogrio
 import shapely
 
 from geodata.importer.keys import AreaIndex, fold, key_shape, restore_key
-from geodata.importer.report import Report
+from geodata.importer.report import Report, count
 from geodata.importer.report import sentence as _sentence
 from geodata.numfmt import format_number as fmt_number
 from geodata.repository import METRIC_CRS, Level
@@ -163,7 +163,7 @@ def read_geofile(data: bytes, filename: str, options: BoundaryOptions,
                 f"Die Koordinaten sehen nach {_guess_crs(gdf)} aus; bitte das "
                 "Koordinatensystem angeben (Kommandozeile: --crs EPSG:25832).")
     epsg = gdf.crs.to_epsg()
-    report.note(filename, f"{len(gdf)} Flächen gelesen, Koordinatensystem "
+    report.note(filename, f"{count(len(gdf), 'Fläche', 'Flächen')} gelesen, Koordinatensystem "
                 f"{'EPSG:' + str(epsg) if epsg else gdf.crs.name}"
                 + ("" if epsg == 25832 else ", umgerechnet nach EPSG:25832") + ".")
     gdf = gdf.to_crs(METRIC_CRS)

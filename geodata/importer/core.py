@@ -24,7 +24,7 @@ from geodata.importer.boundaries import (
 )
 from geodata.importer.facilities import InstitutionOptions, import_institutions
 from geodata.importer.keys import AreaIndex
-from geodata.importer.report import Report
+from geodata.importer.report import Report, count
 from geodata.importer.tabular import RawTable, TableError, read_table
 from geodata.importer.values import ValueOptions, import_values, read_metadata
 from geodata.numfmt import format_number
@@ -243,8 +243,8 @@ def _merge_areas(areas: gpd.GeoDataFrame, got: gpd.GeoDataFrame, levels, report:
     added = keys - set(areas["area_id"])
     if gone:
         names = areas.loc[areas["area_id"].isin(gone), "name"].astype(str).tolist()
-        report.warning(file, f"{len(gone)} bisherige Gebiete werden durch die neuen ersetzt und "
-                       "entfallen samt ihren Werten: " + ", ".join(sorted(names)[:20])
+        report.warning(file, f"Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
+                       f"({len(gone)}): " + ", ".join(sorted(names)[:20])
                        + (" …" if len(names) > 20 else "") + ".")
     report.summary.append(f"{file}: {len(added)} Gebiete neu, {len(updated)} aktualisiert, "
                           f"{len(gone)} entfallen.")
@@ -268,8 +268,8 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
         overlap = kept.merge(add[keys], on=keys, how="inner")
         kept = kept.merge(add[keys].assign(_n=1), on=keys, how="left")
         kept = kept[kept["_n"].isna()].drop(columns="_n")
-        report.summary.append(f"{len(add)} Werte importiert, davon ersetzen {len(overlap)} "
-                              "bestehende Werte.")
+        report.summary.append(f"{count(len(add), 'Wert', 'Werte')} importiert, davon ersetzen "
+                              f"{len(overlap)} bestehende Werte.")
         merged = pd.concat([kept, add], ignore_index=True)
     else:
         merged = kept
@@ -287,7 +287,7 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
     n_rates = int(fresh["indicator_id"].isin(derived).sum())
     n_sums = len(fresh) - n_rates
     if n_sums:
-        report.summary.append(f"{n_sums} Anzahlen übergeordneter Gebiete aus ihren Teilgebieten "
+        report.summary.append(f"{count(n_sums, 'Anzahl', 'Anzahlen')} übergeordneter Gebiete aus ihren Teilgebieten "
                               "summiert.")
     if n_rates:
         report.summary.append(f"{n_rates} Quoten und Mittelwerte neu aus Zähler und Nenner "

@@ -17,6 +17,11 @@ WARNING = "Warnung"
 NOTE = "Hinweis"
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``1 Warnung``, ``2 Warnungen``."""
+    return f"{n} {one if n == 1 else many}"
+
+
 def sentence(text: str) -> str:
     """``text`` ending in a full stop (unless it ends with ``.``, ``?`` or ``!`` already)."""
     return text if text.endswith((".", "?", "!")) else text + "."
@@ -106,7 +111,8 @@ class Report:
     def count_lines(self) -> list[str]:
         """``datei.csv: 12 Zeilen gelesen, 9 übernommen, 2 abgelehnt, 1 übersprungen`` per file."""
         return [
-            f"{name}: {c.read} Zeilen gelesen, {c.imported} übernommen, {c.rejected} abgelehnt"
+            f"{name}: {count(c.read, 'Zeile', 'Zeilen')} gelesen, {c.imported} übernommen, "
+            f"{c.rejected} abgelehnt"
             + (f", {c.skipped} übersprungen" if c.skipped else "")
             for name, c in self.counts.items()
         ]
@@ -115,13 +121,14 @@ class Report:
         """One German sentence on the outcome of the check."""
         n_err, n_warn = len(self.errors), len(self.warnings)
         if n_err and self.ok:
-            return (f"Prüfung bestanden mit {n_warn} Warnungen; {n_err} Fehler in einzelnen "
-                    "Zeilen: diese Zeilen werden ausgelassen.")
+            return (f"Prüfung bestanden mit {count(n_warn, 'Warnung', 'Warnungen')}; {n_err} "
+                    "Fehler in einzelnen Zeilen: diese Zeilen werden ausgelassen.")
         if n_err:
-            return (f"Prüfung fehlgeschlagen: {n_err} Fehler, {n_warn} Warnungen. "
+            return (f"Prüfung fehlgeschlagen: {n_err} Fehler, "
+                    f"{count(n_warn, 'Warnung', 'Warnungen')}. "
                     "Es wurde nichts geschrieben.")
         if n_warn:
-            return f"Prüfung bestanden mit {n_warn} Warnungen."
+            return f"Prüfung bestanden mit {count(n_warn, 'Warnung', 'Warnungen')}."
         return "Prüfung bestanden ohne Fehler und Warnungen."
 
     def lines(self) -> list[str]:
