@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
@@ -475,4 +474,3 @@ def _coverage_checks(areas: gpd.GeoDataFrame, parent_geoms: dict, idx: AreaIndex
             report.warning(filename, msg + ".")
         else:
             report.note(filename, msg + ".")
-    _ = np

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geodata.importer.keys import AreaIndex, fold
+from geodata.importer.keys import AreaIndex, fold, restore_key
 from geodata.importer.report import Report
 from geodata.importer.report import sentence as _sentence
 from geodata.importer.tabular import RawTable, parse_number
@@ -228,7 +228,6 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         return ValueResult(_empty(), {}, mapping)
 
     known = set(catalogue["id"].astype(str))
-    kinds = dict(zip(catalogue["id"].astype(str), catalogue["kind"].astype(str), strict=True))
     cat_rows = {str(r["id"]): r for r in catalogue.fillna("").to_dict("records")}
     new_inds: dict[str, dict[str, str]] = {}
     all_levels = [lvl.id for lvl in idx.levels]
@@ -384,13 +383,10 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                            "Formular oder mit einer Metadaten-Datei ergänzen.")
     values = pd.DataFrame(out_rows, columns=["area_id", "indicator_id", "year", "value",
                                              "numerator", "denominator"]) if out_rows else _empty()
-    _ = kinds
     return ValueResult(values, new_inds, mapping)
 
 
 def _restore(raw: object, idx: AreaIndex, level_id: str) -> str | None:
-    from geodata.importer.keys import restore_key
-
     return restore_key(raw, idx.level(level_id))
 
 
