@@ -15,27 +15,22 @@ os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 from dash import Dash  # noqa: E402  (the environment must be set before dash loads)
 
 from callbacks import register_all  # noqa: E402
-from geodata.repository import DEFAULT_GPKG, Repository, load_repository  # noqa: E402
+from geodata.live import LiveRepository  # noqa: E402
+from geodata.repository import DEFAULT_GPKG, Repository, load_repository, load_settings  # noqa: E402
+from geodata.store import AtlasStore, default_store  # noqa: E402
 from layers.shell import page  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 
-def default_repository() -> Repository:
-    """The atlas from PostGIS if ``BILDUNGSATLAS_DATABASE_URL`` is set, else the GeoPackage
-    ``BILDUNGSATLAS_GPKG`` (default: the demo atlas in geodata/atlas.gpkg)."""
-    url = os.environ.get("BILDUNGSATLAS_DATABASE_URL")
-    if url:
-        from geodata.postgis import load_repository_pg
-
-        return load_repository_pg(url)
-    return load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
-
-
-def create_app(repo: Repository | None = None) -> Dash:
-    """Build the app on a repository (default: `default_repository`)."""
+def create_app(repo: Repository | None = None, store: AtlasStore | None = None) -> Dash:
+    """Build the app on a fixed repository, or (default) on the data store (`default_store`)
+    with hot reload after imports and the upload page. ``BILDUNGSATLAS_GPKG`` pins one
+    GeoPackage file instead (no imports)."""
+    if repo is None and store is None and os.environ.get("BILDUNGSATLAS_GPKG"):
+        repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
     if repo is None:
-        repo = default_repository()
+        repo = LiveRepository(store or default_store(), load_settings())  # type: ignore[assignment]
     app = Dash(
         __name__,
         title=repo.settings.title,
@@ -48,8 +43,13 @@ def create_app(repo: Repository | None = None) -> Dash:
     # files open. Dash's bundles and every callback answer are compressed.
     app.server.config["COMPRESS_STREAMS"] = False
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
-    app.layout = page(repo)
+    app.layout = lambda: page(repo)  # a function: a new indicator appears after an import
     register_all(app, repo)
+    if isinstance(repo, LiveRepository):
+        from callbacks.upload import register_upload
+
+        repo.attach(app.server)
+        register_upload(app, repo)
     return app
 
 

@@ -329,12 +329,17 @@ def build_values(areas: gpd.GeoDataFrame, catalogue: pd.DataFrame) -> pd.DataFra
 
 def _write(path: Path, areas, institutions, catalogue, values, meta) -> None:
     """Write all layers and tables to ``path`` (a new GeoPackage)."""
+    write_gpkg(path, areas, institutions, catalogue, values, pd.DataFrame(SOURCE_ROWS), meta)
+
+
+def write_gpkg(path: Path, areas, institutions, catalogue, values, sources, meta) -> None:
+    """Write the atlas layers and tables to ``path`` (a new GeoPackage; also used by imports)."""
     pyogrio.write_dataframe(areas, path, layer="areas", driver="GPKG", promote_to_multi=True)
     pyogrio.write_dataframe(institutions, path, layer="institutions", driver="GPKG",
                             geometry_type="Point")
     pyogrio.write_dataframe(catalogue, path, layer="indicators", driver="GPKG")
     pyogrio.write_dataframe(values, path, layer="values", driver="GPKG")
-    pyogrio.write_dataframe(pd.DataFrame(SOURCE_ROWS), path, layer="sources", driver="GPKG")
+    pyogrio.write_dataframe(sources, path, layer="sources", driver="GPKG")
     pyogrio.write_dataframe(meta, path, layer="meta", driver="GPKG")
 
 

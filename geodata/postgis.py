@@ -21,8 +21,7 @@ one database: readers only ever see complete versions.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +39,7 @@ from geodata.repository import (
     build_repository,
     load_settings,
 )
+from geodata.store import StoreVersion
 
 META = "atlas_meta"
 AREA_COLUMNS = ("area_id", "name", "level", "parent_id", "kind")
@@ -47,16 +47,6 @@ INSTITUTION_COLUMNS = ("inst_id", "name", "type", "area_id", "attrs")
 VALUE_COLUMNS = ("area_id", "indicator_id", "year", "value", "numerator", "denominator")
 SRID = 25832
 VALUES_TABLE = '"values"'  # a reserved word in SQL
-
-
-@dataclass(frozen=True)
-class StoreVersion:
-    """One stored version of the atlas."""
-
-    id: str
-    created: datetime
-    note: str
-    current: bool
 
 
 def _connect(url: str) -> Any:
@@ -183,7 +173,8 @@ class PostgisStore:
                 f"SELECT id, created, note FROM {META}.versions ORDER BY created DESC, id"
             ).fetchall()
         cur_id = current[0] if current else None
-        return [StoreVersion(r[0], r[1], r[2], r[0] == cur_id) for r in rows]
+        return [StoreVersion(r[0], r[1].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), r[2],
+                             r[0] == cur_id) for r in rows]
 
     # --- writing -------------------------------------------------------------------------------
     @staticmethod

@@ -77,6 +77,13 @@ def export_menu() -> html.Details:
                         className="ba-options-panel ba-export-panel")
 
 
+def import_link(repo: Repository) -> list:
+    """The link to the upload page, shown when the app runs on the versioned data store."""
+    if getattr(repo, "store", None) is None:
+        return []
+    return [html.A("Daten importieren", href="/daten-importieren/", className="ba-import-link")]
+
+
 def page(repo: Repository) -> html.Div:
     """The whole page; the first callback fills it from the URL."""
     return html.Div(
@@ -96,6 +103,7 @@ def page(repo: Repository) -> html.Div:
                             html.H1(repo.settings.title, className="ba-title"),
                             html.Nav(id=ids.BREADCRUMB, className="ba-breadcrumb",
                                      **{"aria-label": "Ebenen"}),
+                            *import_link(repo),
                         ],
                         className="ba-head-left",
                     ),

@@ -32,6 +32,22 @@ def repo() -> Repository:
 
 
 @pytest.fixture(scope="session")
+def atlas():
+    """The stored tables of the demo atlas (read once; tests must not modify them)."""
+    from geodata.repository import read_atlas_tables
+
+    return read_atlas_tables()
+
+
+@pytest.fixture(scope="session")
+def settings():
+    """The configuration of the demo atlas."""
+    from geodata.repository import load_settings
+
+    return load_settings()
+
+
+@pytest.fixture(scope="session")
 def app(repo: Repository):
     """The Dash app on the demo atlas."""
     from app import create_app
@@ -49,6 +65,17 @@ def client(app):
 def live_url(app) -> Iterator[str]:
     """The app served over real HTTP on a free loopback port, in a thread."""
     with serve_wsgi(app.server) as url:
+        yield url
+
+
+@pytest.fixture()
+def store_url(tmp_path) -> Iterator[str]:
+    """The app on its own versioned data store (empty: the demo atlas is the base version),
+    with hot reload and the upload page, served over HTTP."""
+    from app import create_app
+    from geodata.store import GpkgStore
+
+    with serve_wsgi(create_app(store=GpkgStore(tmp_path / "daten")).server) as url:
         yield url
 
 

@@ -1,0 +1,202 @@
+"""The upload page „Daten importieren“: a second small Dash app on the same Flask server.
+
+Uploaded files are kept in the store's ``uploads/`` folder under a random token (the user's
+file name is reduced to a safe base name) and read from there by „Prüfen“ and „Importieren“;
+both run the importer's single code path (`geodata.importer.core.run_import`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+
+from geodata.errors import AtlasError
+from geodata.importer.boundaries import BoundaryOptions, thresholds
+from geodata.importer.core import MAX_UPLOAD_BYTES, ImportRequest, Upload, run_import
+from geodata.importer.facilities import InstitutionOptions
+from geodata.importer.report import Report
+from geodata.importer.tabular import TableError, read_table
+from geodata.importer.values import ValueOptions, propose_mapping
+from geodata.live import LiveRepository
+from geodata.repository import DEFAULT_CONFIG
+from layers.upload import (
+    P,
+    mapping_table,
+    meta_form,
+    report_view,
+    role_options,
+    upload_page,
+    versions_table,
+)
+
+BASE = "/daten-importieren/"
+GEO_SUFFIXES = {".gpkg", ".geojson", ".json", ".zip", ".shp"}
+
+
+def _safe_name(name: str) -> str:
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = re.sub(r"[^\w.\- ]+", "_", base).strip(" .") or "upload"
+    return base[:100]
+
+
+def register_upload(main: Dash, live: LiveRepository) -> Dash:
+    """Mount the upload page at ``/daten-importieren/`` on ``main``'s server."""
+    server = main.server
+    server.config["MAX_CONTENT_LENGTH"] = max(server.config.get("MAX_CONTENT_LENGTH") or 0,
+                                              MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024)
+    store = live.store
+    upload_dir = Path(getattr(store, "data_dir", Path("."))) / "uploads"
+    app = Dash(__name__, server=server, url_base_pathname=BASE, title="Daten importieren",
+               assets_folder=main.config.assets_folder, suppress_callback_exceptions=True)
+    app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
+    app.layout = lambda: upload_page(live, store.versions())
+
+    def file_path(meta: dict[str, Any] | None) -> Path | None:
+        if not meta or not re.fullmatch(r"[0-9a-f]{32}", str(meta.get("token", ""))):
+            return None
+        path = upload_dir / meta["token"] / _safe_name(str(meta.get("name", "")))
+        return path if path.exists() else None
+
+    @app.callback(
+        Output(P + "file", "data"), Output(P + "filename", "children"), Output(P + "kind", "value"),
+        Output(P + "mapping", "children"), Output(P + "report", "children", allow_duplicate=True),
+        Input(P + "upload", "contents"), State(P + "upload", "filename"),
+        prevent_initial_call=True)
+    def on_upload(contents: str | None, filename: str | None):
+        if not contents:
+            return no_update, no_update, no_update, no_update, no_update
+        name = _safe_name(filename or "upload")
+        try:
+            data = base64.b64decode(contents.split(",", 1)[1], validate=False)
+        except (IndexError, binascii.Error, ValueError):
+            return None, "Die Datei ließ sich nicht übertragen.", no_update, [], []
+        if len(data) > MAX_UPLOAD_BYTES:
+            return None, f"Die Datei ist zu groß (höchstens {MAX_UPLOAD_BYTES // 2**20} MB).", \
+                no_update, [], []
+        _forget_old_uploads(upload_dir)
+        token = secrets.token_hex(16)
+        target = upload_dir / token
+        target.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(data)
+        kind = "grenzen" if Path(name).suffix.lower() in GEO_SUFFIXES else "tabelle"
+        mapping_view: Any = []
+        if kind == "tabelle":
+            report = Report()
+            try:
+                table = read_table(data, name, report)
+            except TableError as err:
+                return {"token": token, "name": name}, f"Hochgeladen: {name}", kind, [], \
+                    report_view(_one_error(name, str(err)), None)
+            mapping = propose_mapping(table, store.read().indicators)
+            samples = {c: [str(v) for v in table.column(c) if v not in (None, "")][:3]
+                       for c in table.header}
+            mapping_view = mapping_table(table.header, samples, mapping, role_options(live))
+            return ({"token": token, "name": name, "columns": table.header},
+                    f"Hochgeladen: {name} ({table.description})", kind, mapping_view, [])
+        return {"token": token, "name": name}, f"Hochgeladen: {name}", kind, mapping_view, []
+
+    @app.callback(
+        Output(P + "report", "children"), Output(P + "csv", "data"), Output(P + "meta", "children"),
+        Output(P + "versions", "children", allow_duplicate=True),
+        Input(P + "check", "n_clicks"), Input(P + "import", "n_clicks"),
+        State(P + "file", "data"), State(P + "kind", "value"), State(P + "level", "value"),
+        State(P + "within", "value"), State(P + "year", "value"), State(P + "indicator", "value"),
+        State(P + "crs", "value"), State(P + "insttype", "value"), State(P + "source", "value"),
+        State(P + "partial", "value"),
+        State({"type": P + "role", "col": ALL}, "value"),
+        State({"type": P + "metaval", "ind": ALL, "field": ALL}, "value"),
+        State({"type": P + "metaval", "ind": ALL, "field": ALL}, "id"),
+        prevent_initial_call=True)
+    def on_run(_check, _import, meta, kind, level, within, year, indicator, crs, insttype,
+               source, partial, roles, meta_values, meta_ids):
+        write = ctx.triggered_id == P + "import"
+        path = file_path(meta)
+        if path is None:
+            rep = _one_error("", "Bitte zuerst eine Datei hochladen.")
+            return report_view(rep, None), rep.to_csv(), no_update, no_update
+        up = Upload(path.name, path.read_bytes())
+        within = (within or "").strip() or None
+        req = ImportRequest(allow_partial="an" in (partial or []), source_text=source or "")
+        if kind == "grenzen":
+            if not level:
+                rep = _one_error(up.name, "Bitte die Ebene der Flächen wählen (z. B. Stadtteil).")
+                return report_view(rep, None), rep.to_csv(), no_update, no_update
+            warn, error = thresholds(DEFAULT_CONFIG)
+            req.boundaries.append((up, BoundaryOptions(level=level, parent=within,
+                                                       crs=(crs or "").strip() or None,
+                                                       warn_percent=warn, error_percent=error)))
+        elif kind == "einrichtungen":
+            req.institutions.append((up, InstitutionOptions(type=(insttype or "").strip() or None,
+                                                            level=level)))
+        else:
+            cols = (meta or {}).get("columns") or []
+            mapping = dict(zip(cols, roles, strict=False)) if roles and len(roles) == len(cols) \
+                else None
+            req.tables.append((up, ValueOptions(mapping=mapping, year=int(year) if year else None,
+                                                indicator=(indicator or "").strip() or None,
+                                                level=level, within=within)))
+            for ident, value in zip(meta_ids, meta_values, strict=True):
+                req.indicator_meta.setdefault(ident["ind"], {})[ident["field"]] = \
+                    "" if value is None else str(value)
+        try:
+            result = run_import(store, live.settings, req, note=f"Upload {up.name}", write=write)
+        except AtlasError as err:
+            rep = _one_error(up.name, str(err))
+            return report_view(rep, None), rep.to_csv(), no_update, no_update
+        if result.version:
+            live.refresh()
+        return (report_view(result.report, result.version), result.report.to_csv(),
+                meta_form(result.new_indicators) if not result.version else [],
+                versions_table(store.versions()))
+
+    @app.callback(Output(P + "download", "data"), Input(P + "csvbtn", "n_clicks"),
+                  State(P + "csv", "data"), prevent_initial_call=True)
+    def on_download(_n, text):
+        if not text:
+            return no_update
+        return dcc.send_string("\ufeff" + text, "importbericht.csv", type="text/csv")
+
+    @app.callback(Output(P + "versions", "children"),
+                  Output(P + "report", "children", allow_duplicate=True),
+                  Input({"type": P + "restore", "version": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def on_restore(clicks):
+        if not ctx.triggered_id or not any(clicks or []):
+            return no_update, no_update
+        version = ctx.triggered_id["version"]
+        try:
+            store.restore(version)
+        except AtlasError as err:
+            return no_update, report_view(_one_error("", str(err)), None)
+        live.refresh()
+        return versions_table(store.versions()), [
+            f"Version {version} ist wiederhergestellt; die Karte zeigt sie ohne Neustart."]
+
+    return app
+
+
+def _forget_old_uploads(upload_dir: Path, max_age_s: float = 24 * 3600) -> None:
+    """Delete uploaded files older than a day (each lives in its own token folder)."""
+    if not upload_dir.exists():
+        return
+    limit = time.time() - max_age_s
+    for folder in upload_dir.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < limit:
+                shutil.rmtree(folder)
+        except OSError:
+            continue
+
+
+def _one_error(file: str, message: str) -> Report:
+    rep = Report()
+    rep.error(file, message)
+    return rep

@@ -1,0 +1,476 @@
+"""Boundaries of any level from GeoPackage, GeoJSON or a zipped Shapefile.
+
+The file's declared CRS is used (EPSG:25832, 31467, 4326, …); a file without one is rejected
+unless the caller names the CRS. The parent of each area comes from a key column, from the key
+itself (a quarter key starts with its Gemeinde key) or spatially (largest overlap, reported with
+the share). Areas that only have names get stable generated keys (an existing area of the same
+name under the same parent keeps its key). Invalid geometries are repaired and reported; gaps
+and overlaps within the level and children sticking out of their parent are measured in % of
+area and reported as a warning or, above the error threshold, an error.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import shapely
+
+from geodata.importer.keys import AreaIndex, fold, key_shape, restore_key
+from geodata.importer.report import Report, count
+from geodata.importer.report import sentence as _sentence
+from geodata.numfmt import format_number as fmt_number
+from geodata.repository import METRIC_CRS, Level
+
+MAX_UNZIPPED = 300 * 1024 * 1024
+WARN_PERCENT = 1.0
+ERROR_PERCENT = 10.0
+# Bounding box of Germany in EPSG:25832 with a margin: anything outside means a wrong CRS.
+GERMANY_25832 = (200_000.0, 5_150_000.0, 1_000_000.0, 6_200_000.0)
+_KEY_COLS = ("area_id", "schluessel", "schlüssel", "key", "ags", "id", "quarter_id", "nr",
+             "gebietsschluessel", "kennziffer", "code")
+_NAME_COLS = ("name", "gebietsname", "bezeichnung", "quarter_name", "stadtteil", "gen",
+              "gemeinde", "quartier", "sozialraum", "bezirk")
+_PARENT_COLS = ("parent_id", "eltern_id", "elternschluessel", "city_ags", "gemeinde_ags",
+                "kreis_ags", "ags_gemeinde", "uebergeordnet")
+
+
+def thresholds(config: Path) -> tuple[float, float]:
+    """(warning %, error %) for gaps, overlaps and overhangs from ``[import]`` in atlas.toml
+    (``warnung_prozent``, ``fehler_prozent``); defaults 1 and 10."""
+    import tomllib
+
+    try:
+        raw = tomllib.loads(config.read_text(encoding="utf-8")).get("import", {})
+        return float(raw.get("warnung_prozent", WARN_PERCENT)), float(
+            raw.get("fehler_prozent", ERROR_PERCENT))
+    except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError):
+        return WARN_PERCENT, ERROR_PERCENT
+
+
+class BoundaryError(Exception):
+    """The file cannot be read as boundaries at all; ``str(err)`` is German."""
+
+
+@dataclass
+class BoundaryOptions:
+    level: str  # level id of the imported areas (e.g. "quartier")
+    key_column: str | None = None
+    name_column: str | None = None
+    parent_column: str | None = None
+    parent: str | None = None  # all areas belong to this parent (e.g. one city)
+    crs: str | None = None  # only for files that declare no CRS
+    layer: str | None = None
+    kind: str | None = None  # the "kind" text (e.g. "Stadtteil"); default: the level's name
+    warn_percent: float = WARN_PERCENT
+    error_percent: float = ERROR_PERCENT
+
+
+def safe_extract(data: bytes, target: Path) -> list[Path]:
+    """Extract a ZIP archive into ``target``: names that would leave it (absolute, ``..``,
+    drive letters, links) and archives that unpack to more than `MAX_UNZIPPED` are refused."""
+    import io
+
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError) as err:
+        raise BoundaryError("Das ZIP-Archiv ist beschädigt.") from err
+    if sum(i.file_size for i in infos) > MAX_UNZIPPED:
+        raise BoundaryError("Das ZIP-Archiv ist entpackt zu groß "
+                            f"(höchstens {MAX_UNZIPPED // 2**20} MB).")
+    root = target.resolve()
+    out = []
+    for info in infos:
+        name = info.filename.replace("\\", "/")
+        parts = PurePosixPath(name).parts
+        is_link = (info.external_attr >> 16) & 0o170000 == 0o120000
+        if (name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or is_link):
+            raise BoundaryError(f"Das ZIP-Archiv enthält den unzulässigen Dateinamen „{name}“ "
+                                "(er zeigt aus dem Upload-Ordner heraus).")
+        if info.is_dir():
+            continue
+        dest = (root / Path(*parts)).resolve()
+        if root not in dest.parents:
+            raise BoundaryError(f"Unzulässiger Dateiname im ZIP-Archiv: „{name}“.")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with zf.open(info) as src, dest.open("wb") as fh:
+            fh.write(src.read(MAX_UNZIPPED + 1))
+        out.append(dest)
+    return out
+
+
+def read_geofile(data: bytes, filename: str, options: BoundaryOptions,
+                 report: Report) -> gpd.GeoDataFrame:
+    """Read polygons from GeoPackage, GeoJSON or zipped Shapefile bytes, in EPSG:25832."""
+    with tempfile.TemporaryDirectory(prefix="ba-import-") as tmp:
+        tmpdir = Path(tmp)
+        suffix = Path(filename).suffix.lower()
+        if data.startswith(b"PK\x03\x04"):
+            files = safe_extract(data, tmpdir / "zip")
+            shp = [p for p in files if p.suffix.lower() in {".shp", ".gpkg", ".geojson", ".json"}]
+            if len(shp) != 1:
+                raise BoundaryError("Das ZIP-Archiv muss genau eine Geodatei enthalten "
+                                    f"(.shp mit .dbf/.shx/.prj, .gpkg oder .geojson); gefunden: "
+                                    f"{', '.join(p.name for p in shp) or 'keine'}.")
+            path = shp[0]
+        elif data.startswith(b"SQLite format 3\x00"):
+            path = tmpdir / "upload.gpkg"
+            path.write_bytes(data)
+        elif data.lstrip()[:1] in (b"{", b"["):
+            path = tmpdir / "upload.geojson"
+            path.write_bytes(data)
+        else:
+            raise BoundaryError(f"„{filename}“ ist keine GeoPackage-, GeoJSON- oder "
+                                f"gezippte Shapefile-Datei (Endung {suffix or 'keine'}).")
+        try:
+            layers = pyogrio.list_layers(path)
+        except Exception as err:  # pyogrio raises several types for a broken file
+            raise BoundaryError(f"Die Geodatei ist nicht lesbar: {_short(err)}") from err
+        polys = [str(n) for n, g in layers if g is None or "Polygon" in str(g)]
+        layer = options.layer
+        if layer is None:
+            if len(polys) > 1:
+                raise BoundaryError("Die Datei hat mehrere Ebenen (" + ", ".join(polys)
+                                    + "): bitte eine auswählen.")
+            layer = polys[0] if polys else str(layers[0][0])
+        try:
+            gdf = pyogrio.read_dataframe(path, layer=layer)
+        except Exception as err:  # pyogrio raises several types for a broken file
+            raise BoundaryError(f"Die Ebene „{layer}“ ist nicht lesbar: {_short(err)}") from err
+        is_geojson = path.suffix.lower() in {".geojson", ".json"} or path.name == "upload.geojson"
+        declared = _declares_crs(path) if is_geojson else gdf.crs is not None
+    if not declared or gdf.crs is None:
+        if options.crs:
+            gdf = gdf.set_crs(options.crs, allow_override=True)
+            report.note(filename, f"Die Datei nennt kein Koordinatensystem; angenommen wurde "
+                        f"{options.crs} (Vorgabe).")
+        elif is_geojson and _looks_lonlat(gdf):
+            gdf = gdf.set_crs("EPSG:4326", allow_override=True)
+            report.note(filename, "GeoJSON ohne Angabe des Koordinatensystems: nach RFC 7946 "
+                        "als WGS84 (EPSG:4326) gelesen.")
+        else:
+            raise BoundaryError(
+                "Die Datei gibt kein Koordinatensystem an (bei Shapefiles fehlt die .prj-Datei). "
+                f"Die Koordinaten sehen nach {_guess_crs(gdf)} aus; bitte das "
+                "Koordinatensystem angeben (Kommandozeile: --crs EPSG:25832).")
+    epsg = gdf.crs.to_epsg()
+    report.note(filename, f"{count(len(gdf), 'Fläche', 'Flächen')} gelesen, Koordinatensystem "
+                f"{'EPSG:' + str(epsg) if epsg else gdf.crs.name}"
+                + ("" if epsg == 25832 else ", umgerechnet nach EPSG:25832") + ".")
+    gdf = gdf.to_crs(METRIC_CRS)
+    if len(gdf) and not gdf.geometry.isna().all():
+        x0, y0, x1, y1 = gdf.total_bounds
+        gx0, gy0, gx1, gy1 = GERMANY_25832
+        if x0 < gx0 or y0 < gy0 or x1 > gx1 or y1 > gy1:
+            raise BoundaryError("Die Flächen liegen nicht in Deutschland: ist das "
+                                "Koordinatensystem der Datei falsch angegeben?")
+    return gdf
+
+
+def _short(err: Exception) -> str:
+    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+
+
+def _declares_crs(path: Path) -> bool:
+    head = path.read_bytes()[:4096]
+    return b'"crs"' in head
+
+
+def _looks_lonlat(gdf: gpd.GeoDataFrame) -> bool:
+    if gdf.geometry.isna().all():
+        return True
+    x0, y0, x1, y1 = gdf.total_bounds
+    return -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90
+
+
+def _guess_crs(gdf: gpd.GeoDataFrame) -> str:
+    if gdf.geometry.isna().all() or not len(gdf):
+        return "nichts Bestimmtem"
+    x0, _y0, x1, _y1 = gdf.total_bounds
+    if x0 >= -180 and x1 <= 180:
+        return "Längen- und Breitengraden (EPSG:4326)"
+    if x0 >= 2_400_000 and x1 <= 5_700_000:
+        return f"Gauß-Krüger (EPSG:{31464 + int(x0 // 1_000_000)})"
+    if x0 >= 200_000 and x1 <= 1_000_000:
+        return "UTM Zone 32 (EPSG:25832)"
+    return "einem unbekannten System"
+
+
+def _pick(cols: list[str], wanted: tuple[str, ...], given: str | None, what: str) -> str | None:
+    if given:
+        if given not in cols:
+            raise BoundaryError(f"Die Spalte „{given}“ ({what}) gibt es nicht; vorhanden: "
+                                + ", ".join(cols) + ".")
+        return given
+    folded = {fold(c): c for c in cols}
+    for w in wanted:
+        if fold(w) in folded:
+            return folded[fold(w)]
+    return None
+
+
+GEOS_REASONS = {
+    "Self-intersection": "Selbstüberschneidung", "Ring Self-intersection": "Ring schneidet sich",
+    "Nested shells": "verschachtelte Außenringe", "Nested holes": "verschachtelte Löcher",
+    "Hole lies outside shell": "Loch außerhalb der Fläche", "Too few points": "zu wenige Punkte",
+    "Interior is disconnected": "Fläche zerfällt", "Duplicate Rings": "doppelte Ringe",
+    "Invalid Coordinate": "ungültige Koordinate", "Ring not closed": "Ring nicht geschlossen",
+}
+
+
+def _reason(text: str) -> str:
+    """GEOS' reason in German with the place in whole metres (EPSG:25832)."""
+    m = re.match(r"([^\[]+)\[([-\d.e+]+) ([-\d.e+]+)\]", text)
+    if not m:
+        return GEOS_REASONS.get(text, text)
+    what = GEOS_REASONS.get(m.group(1).strip(), m.group(1).strip())
+    return f"{what} bei {float(m.group(2)):.0f}, {float(m.group(3)):.0f}"
+
+
+def _polygonal(geom):
+    if geom is None or geom.is_empty or geom.geom_type in {"Polygon", "MultiPolygon"}:
+        return geom
+    polys = [p for p in shapely.get_parts(geom) if p.geom_type in {"Polygon", "MultiPolygon"}]
+    return shapely.union_all(polys) if polys else shapely.Polygon()
+
+
+def _pct(x: float) -> str:
+    return fmt_number(x, 2) + " %"
+
+
+def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOptions,
+                      idx: AreaIndex, current: gpd.GeoDataFrame,
+                      report: Report) -> gpd.GeoDataFrame:
+    """Turn a polygon layer into rows of the ``areas`` table (EPSG:25832).
+
+    ``current`` is the atlas' ``areas`` table (EPSG:25832), used for parents and existing keys.
+    Rows with errors are rejected and reported; the result holds the accepted areas.
+    """
+    counts = report.file(filename)
+    levels = list(idx.levels)
+    try:
+        li = next(i for i, lvl in enumerate(levels) if lvl.id == options.level)
+    except StopIteration:
+        raise BoundaryError(f"Die Ebene „{options.level}“ ist nicht konfiguriert; möglich: "
+                            + ", ".join(lvl.id for lvl in levels) + ".") from None
+    level: Level = levels[li]
+    parent_level: Level | None = levels[li - 1] if li > 0 else None
+    cols = [c for c in gdf.columns if c != "geometry"]
+    key_col = _pick(cols, _KEY_COLS, options.key_column, "Schlüssel")
+    name_col = _pick(cols, _NAME_COLS, options.name_column, "Name")
+    parent_col = _pick(cols, _PARENT_COLS, options.parent_column, "übergeordnetes Gebiet")
+    if key_col and not options.key_column and not any(
+            restore_key(v, level) for v in gdf[key_col] if v not in (None, "")):
+        report.note(filename, f"Die Spalte „{key_col}“ enthält keine Schlüssel der Ebene "
+                    f"{level.name} und wird nicht als Schlüssel verwendet.")
+        key_col = None
+    if name_col is None:
+        raise BoundaryError("Keine Namensspalte gefunden (erwartet z. B. „name“); vorhanden: "
+                            + ", ".join(cols) + ".")
+    report.summary.append(
+        f"{filename}: Ebene {level.name}; Schlüssel aus „{key_col or '(erzeugt)'}“, Name aus "
+        f"„{name_col}“, übergeordnetes Gebiet aus "
+        + (f"„{parent_col}“" if parent_col else options.parent or "dem Schlüssel oder räumlich"))
+    parents = current[current["level"] == parent_level.id] if parent_level else current.iloc[0:0]
+    parent_geoms = dict(zip(parents["area_id"].astype(str), parents.geometry.values, strict=True))
+    tree = shapely.STRtree(parents.geometry.values) if len(parents) else None
+    parent_ids = parents["area_id"].astype(str).to_numpy()
+    shape = key_shape(level)
+    parent_shape = key_shape(parent_level) if parent_level else None
+
+    rows: list[dict] = []
+    seen_keys: dict[str, int] = {}
+    for i, rec in enumerate(gdf.drop(columns="geometry").to_dict("records")):
+        line = i + 1  # feature number
+        counts.read += 1
+        problems: list[tuple[str, str]] = []
+        name = str(rec.get(name_col) or "").strip()
+        geom = gdf.geometry.values[i]
+        if not name:
+            problems.append((name_col, "kein Name"))
+        if geom is None or geom.is_empty:
+            problems.append(("", "keine Geometrie"))
+        elif geom.geom_type not in {"Polygon", "MultiPolygon", "GeometryCollection"}:
+            problems.append(("", f"Geometrie ist ein {geom.geom_type}, keine Fläche"))
+        elif not geom.is_valid:
+            reason = _reason(shapely.is_valid_reason(geom))
+            geom = _polygonal(shapely.make_valid(geom))
+            report.warning(filename, f"Geometrie von „{name}“ war ungültig ({reason}) und wurde "
+                           "repariert.", line)
+        # parent
+        parent = options.parent or ""
+        if parent_level and parent_col and rec.get(parent_col) not in (None, ""):
+            parent = restore_key(rec.get(parent_col), parent_level) or ""
+            if parent not in parent_geoms:
+                problems.append((parent_col, f"übergeordnetes Gebiet „{rec.get(parent_col)}“ "
+                                 f"ist als {parent_level.name} unbekannt"))
+        key = None
+        if key_col and rec.get(key_col) not in (None, ""):
+            key = restore_key(rec.get(key_col), level)
+            if key is None and parent and shape and len(shape) == 2 and \
+                    str(rec.get(key_col)).strip().isdigit():
+                key = f"{parent}-{str(rec.get(key_col)).strip().zfill(shape[1])}"
+            if key is None:
+                problems.append((key_col, f"„{rec.get(key_col)}“ ist kein Schlüssel der Ebene "
+                                 f"{level.name} ({level.key_pattern})"))
+            elif not parent and parent_shape and shape and shape[0] == sum(parent_shape) \
+                    and key[:parent_shape[0]] in parent_geoms and len(parent_shape) == 1:
+                parent = key[:parent_shape[0]]
+            elif not parent and parent_level and parent_shape == [5] and shape == [8] \
+                    and key[:5] in parent_geoms:
+                parent = key[:5]
+        share = None
+        if parent_level and not parent and geom is not None and not geom.is_empty and tree:
+            hits = tree.query(geom, predicate="intersects")
+            best, best_area = None, 0.0
+            for h in hits:
+                a = shapely.intersection(geom, parents.geometry.values[h]).area
+                if a > best_area:
+                    best, best_area = parent_ids[h], a
+            if best is None:
+                problems.append(("", f"liegt in keinem Gebiet der Ebene {parent_level.name}"))
+            else:
+                parent, share = str(best), 100 * best_area / geom.area
+        if parent_level and parent and share is None and geom is not None and not geom.is_empty \
+                and parent in parent_geoms:
+            share = 100 * shapely.intersection(geom, parent_geoms[parent]).area / geom.area
+        if not parent_level:
+            parent = ""
+        if problems:
+            counts.rejected += 1
+            for col, why in problems:
+                report.error(filename, _sentence(why) + " Fläche abgelehnt.", line, col)
+            continue
+        rows.append({"line": line, "key": key, "name": name, "parent_id": parent,
+                     "geometry": geom, "share": share,
+                     "spatial": parent_level is not None and not parent_col
+                     and not options.parent and key is None})
+
+    _assign_keys(rows, level, current, filename, report)
+    out = []
+    for r in rows:
+        if r["key"] is None:
+            counts.rejected += 1
+            continue
+        if r["key"] in seen_keys:
+            report.error(filename, f"Schlüssel {r['key']} kommt doppelt vor (auch Fläche "
+                         f"{seen_keys[r['key']]}). Fläche abgelehnt.", r["line"])
+            counts.rejected += 1
+            continue
+        seen_keys[r["key"]] = r["line"]
+        if r["share"] is not None and parent_level:
+            pname = idx.names.get(r["parent_id"], r["parent_id"])
+            msg = (f"„{r['name']}“ ({r['key']}) liegt zu {_pct(r['share'])} in {parent_level.name} "
+                   f"{r['parent_id']} {pname}")
+            outside = 100 - r["share"]
+            if outside >= options.error_percent:
+                report.error(filename, msg + f"; {_pct(outside)} ragen hinaus (Fehlergrenze "
+                             f"{_pct(options.error_percent)}). Fläche abgelehnt.", r["line"])
+                counts.rejected += 1
+                continue
+            if outside >= options.warn_percent:
+                report.warning(filename, msg + f"; {_pct(outside)} ragen hinaus.", r["line"])
+            elif r["spatial"]:
+                report.note(filename, msg + " (räumlich zugeordnet).", r["line"])
+        counts.imported += 1
+        out.append({"area_id": r["key"], "name": r["name"], "level": level.id,
+                    "parent_id": r["parent_id"], "kind": options.kind or level.name,
+                    "geometry": r["geometry"]})
+    result = gpd.GeoDataFrame(pd.DataFrame(out, columns=["area_id", "name", "level", "parent_id",
+                                                         "kind", "geometry"]),
+                              geometry="geometry", crs=METRIC_CRS)
+    _coverage_checks(result, parent_geoms, idx, level, filename, options, report)
+    return result
+
+
+def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, filename: str,
+                 report: Report) -> None:
+    """Generate stable keys ``<parent>-NNN`` for areas that only have names."""
+    shape = key_shape(level)
+    need = [r for r in rows if r["key"] is None]
+    if not need:
+        return
+    if not shape or len(shape) != 2:
+        for r in need:
+            report.error(filename, f"„{r['name']}“ hat keinen Schlüssel; für die Ebene "
+                         f"{level.name} muss die Datei Schlüssel enthalten. Fläche abgelehnt.",
+                         r["line"])
+        return
+    existing = current[current["level"] == level.id]
+    for parent in sorted({r["parent_id"] for r in need}):
+        mine = existing[existing["parent_id"] == parent]
+        by_name = {fold(n): k for n, k in zip(mine["name"], mine["area_id"], strict=True)}
+        used = {int(k.rsplit("-", 1)[1]) for k in mine["area_id"]}
+        used |= {int(r["key"].rsplit("-", 1)[1]) for r in rows
+                 if r["key"] and r["parent_id"] == parent}
+        for r in sorted((r for r in need if r["parent_id"] == parent), key=lambda r: fold(r["name"])):
+            key = by_name.get(fold(r["name"]))
+            if key is None or int(key.rsplit("-", 1)[1]) in {
+                    int(x["key"].rsplit("-", 1)[1]) for x in rows if x["key"] and x is not r
+                    and x["parent_id"] == parent}:
+                n = next(n for n in range(1, 10 ** shape[1]) if n not in used)
+                key = f"{parent}-{n:0{shape[1]}d}"
+                how = "neu erzeugt"
+                imported_names = {fold(x["name"]) for x in rows}
+                close = difflib.get_close_matches(
+                    fold(r["name"]), [n for n in by_name if n not in imported_names], n=1,
+                    cutoff=0.75)
+                if close:
+                    old_key = by_name[close[0]]
+                    old_name = mine.loc[mine["area_id"] == old_key, "name"].iloc[0]
+                    report.warning(filename, f"„{r['name']}“ passt zu keinem bisherigen Namen; "
+                                   f"gemeint ist vielleicht „{old_name}“ ({old_key}). Bei "
+                                   "gleicher Schreibweise bliebe der Schlüssel erhalten.",
+                                   r["line"])
+            else:
+                how = "vom gleichnamigen bestehenden Gebiet übernommen"
+            used.add(int(key.rsplit("-", 1)[1]))
+            r["key"] = key
+            report.note(filename, f"Schlüssel {key} für „{r['name']}“ {how}.", r["line"])
+
+
+def _coverage_checks(areas: gpd.GeoDataFrame, parent_geoms: dict, idx: AreaIndex, level: Level,
+                     filename: str, options: BoundaryOptions, report: Report) -> None:
+    """Overlaps within the level and gaps in each parent, in % of area."""
+    if areas.empty:
+        return
+    geoms = areas.geometry.values
+    tree = shapely.STRtree(geoms)
+    left, right = tree.query(geoms, predicate="intersects")
+    for a, b in zip(left, right, strict=True):
+        if a >= b:
+            continue
+        inter = shapely.intersection(geoms[a], geoms[b]).area
+        if inter <= 0:
+            continue
+        pct = 100 * inter / min(geoms[a].area, geoms[b].area)
+        msg = (f"„{areas['name'].iloc[a]}“ und „{areas['name'].iloc[b]}“ überlappen sich auf "
+               f"{fmt_number(inter / 1e4, 2)} ha ({_pct(pct)} der kleineren Fläche)")
+        if pct >= options.error_percent:
+            report.error(filename, msg + ".")
+        elif pct >= options.warn_percent:
+            report.warning(filename, msg + ".")
+        else:
+            report.note(filename, msg + ".")
+    for parent, group in areas.groupby("parent_id"):
+        pgeom = parent_geoms.get(parent)
+        if pgeom is None:
+            continue
+        covered = shapely.intersection(shapely.union_all(group.geometry.values), pgeom).area
+        gap = 100 * (1 - covered / pgeom.area)
+        msg = (f"{_pct(gap)} der Fläche von {idx.names.get(parent, parent)} ({parent}) sind "
+               f"von keinem {level.name} bedeckt")
+        if gap >= options.error_percent:
+            report.error(filename, msg + f" (Fehlergrenze {_pct(options.error_percent)}).")
+        elif gap >= options.warn_percent:
+            report.warning(filename, msg + ".")
+        else:
+            report.note(filename, msg + ".")

@@ -1,0 +1,159 @@
+"""The German validation report of an import.
+
+Every import (successful or not) produces one `Report`: counts of rows read, imported and
+rejected, and one `Issue` per finding with file, line, column and reason. ``Fehler`` block the
+import (the row is rejected; a file-level error rejects the whole file), ``Warnung`` and
+``Hinweis`` do not. The report is shown as text (never HTML) and downloadable as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+
+ERROR = "Fehler"
+WARNING = "Warnung"
+NOTE = "Hinweis"
+
+
+def count(n: int, one: str, many: str) -> str:
+    """``1 Warnung``, ``2 Warnungen``."""
+    return f"{n} {one if n == 1 else many}"
+
+
+def sentence(text: str) -> str:
+    """``text`` ending in a full stop (unless it ends with ``.``, ``?`` or ``!`` already)."""
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding: severity, where (file, line, column; 0/"" = not applicable) and why."""
+
+    severity: str
+    file: str
+    line: int
+    column: str
+    message: str
+
+    def text(self) -> str:
+        """One German report line, e.g. ``Fehler: werte.csv, Zeile 7, Spalte „Wert“: …``."""
+        where = [self.file] if self.file else []
+        if self.line:
+            where.append(f"Zeile {self.line}")
+        if self.column:
+            where.append(f"Spalte „{self.column}“")
+        prefix = f"{self.severity}: " + (", ".join(where) + ": " if where else "")
+        return prefix + self.message
+
+
+@dataclass
+class FileCounts:
+    """Rows read, imported and rejected in one file."""
+
+    read: int = 0
+    imported: int = 0
+    rejected: int = 0
+    skipped: int = 0  # not areas (e.g. Land rows) or only missing-value markers
+
+
+@dataclass
+class Report:
+    """Everything an import found, in the order it was found."""
+
+    issues: list[Issue] = field(default_factory=list)
+    counts: dict[str, FileCounts] = field(default_factory=dict)
+    summary: list[str] = field(default_factory=list)
+    partial: bool = False  # rejected rows are left out by choice ("fehlerhafte Zeilen auslassen")
+
+    def add(self, severity: str, file: str, message: str, line: int = 0, column: str = "") -> None:
+        """Record one finding."""
+        self.issues.append(Issue(severity, file, line, column, message))
+
+    def error(self, file: str, message: str, line: int = 0, column: str = "") -> None:
+        self.add(ERROR, file, message, line, column)
+
+    def warning(self, file: str, message: str, line: int = 0, column: str = "") -> None:
+        self.add(WARNING, file, message, line, column)
+
+    def note(self, file: str, message: str, line: int = 0, column: str = "") -> None:
+        self.add(NOTE, file, message, line, column)
+
+    def file(self, name: str) -> FileCounts:
+        """The row counts of one file (created on first use)."""
+        return self.counts.setdefault(name, FileCounts())
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks the import."""
+        return not self.errors or (self.partial and all(i.line for i in self.errors))
+
+    def merge(self, other: Report) -> None:
+        """Append another report's findings and counts."""
+        self.issues.extend(other.issues)
+        for name, c in other.counts.items():
+            mine = self.file(name)
+            mine.read += c.read
+            mine.imported += c.imported
+            mine.rejected += c.rejected
+            mine.skipped += c.skipped
+        self.summary.extend(other.summary)
+
+    def count_lines(self) -> list[str]:
+        """``datei.csv: 12 Zeilen gelesen, 9 übernommen, 2 abgelehnt, 1 übersprungen`` per file."""
+        return [
+            f"{name}: {count(c.read, 'Zeile', 'Zeilen')} gelesen, {c.imported} übernommen, "
+            f"{c.rejected} abgelehnt"
+            + (f", {c.skipped} übersprungen" if c.skipped else "")
+            for name, c in self.counts.items()
+        ]
+
+    def status(self) -> str:
+        """One German sentence on the outcome of the check."""
+        n_err, n_warn = len(self.errors), len(self.warnings)
+        if n_err and self.ok:
+            return (f"Prüfung bestanden mit {count(n_warn, 'Warnung', 'Warnungen')}; {n_err} "
+                    "Fehler in einzelnen Zeilen: diese Zeilen werden ausgelassen.")
+        if n_err:
+            return (f"Prüfung fehlgeschlagen: {n_err} Fehler, "
+                    f"{count(n_warn, 'Warnung', 'Warnungen')}. "
+                    "Es wurde nichts geschrieben.")
+        if n_warn:
+            return f"Prüfung bestanden mit {count(n_warn, 'Warnung', 'Warnungen')}."
+        return "Prüfung bestanden ohne Fehler und Warnungen."
+
+    def lines(self) -> list[str]:
+        """The whole report as German text lines."""
+        return [self.status(), *self.count_lines(), *self.summary,
+                *(i.text() for i in self.issues)]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def to_csv(self) -> str:
+        """The findings as CSV for German Excel (``;``; the caller adds a BOM if needed)."""
+        out = io.StringIO()
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow(["Schwere", "Datei", "Zeile", "Spalte", "Meldung"])
+        for c_line in self.count_lines() + self.summary:
+            writer.writerow(["Übersicht", "", "", "", _cell(c_line)])
+        for i in self.issues:
+            writer.writerow([i.severity, _cell(i.file), i.line or "", _cell(i.column),
+                             _cell(i.message)])
+        return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text from uploaded files must not become a spreadsheet formula (CSV injection)."""
+    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not text[1:2].isdigit()):
+        return "'" + text
+    return text

@@ -1,0 +1,166 @@
+"""Versioned storage of the atlas tables.
+
+An import never changes the data in place: it writes a complete new version and then switches
+a small pointer file atomically (write a temporary file, fsync, ``os.replace``). Until the
+switch, readers see the previous version; a crash during writing leaves at most an unused
+temporary file. Every previous version stays and can be restored.
+
+`GpkgStore` keeps one GeoPackage per version in a data directory (``BILDUNGSATLAS_DATA``,
+default ``daten/`` in the project folder, ignored by git). Without any version the committed
+demo atlas ``geodata/atlas.gpkg`` is the base version ``basis`` (it is never modified).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import pandas as pd
+
+from geodata.errors import DataFileError
+from geodata.repository import DEFAULT_GPKG, AtlasTables, read_atlas_tables
+
+BASE_VERSION = "basis"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[1] / "daten"
+POINTER = "AKTUELL"
+
+
+@dataclass(frozen=True)
+class StoreVersion:
+    """One stored version: id, creation time (ISO, UTC), note, whether it is served now."""
+
+    id: str
+    created: str
+    note: str
+    current: bool
+
+
+class AtlasStore(Protocol):
+    """Where the atlas tables live (GeoPackage files here; PostGIS in another backend)."""
+
+    def read(self) -> AtlasTables: ...
+    def write(self, tables: AtlasTables, note: str) -> str: ...
+    def versions(self) -> list[StoreVersion]: ...
+    def restore(self, version_id: str) -> None: ...
+    def current_version(self) -> str: ...
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class GpkgStore:
+    """Versioned GeoPackages in ``data_dir/versionen/`` and the pointer ``data_dir/AKTUELL``."""
+
+    def __init__(self, data_dir: Path | None = None, base: Path = DEFAULT_GPKG) -> None:
+        env = os.environ.get("BILDUNGSATLAS_DATA")
+        self.data_dir = Path(data_dir or env or DEFAULT_DATA_DIR)
+        self.base = base
+        self.dir = self.data_dir / "versionen"
+
+    # --- paths -------------------------------------------------------------------------------
+    def path_of(self, version_id: str) -> Path:
+        """The GeoPackage of a version (``basis`` = the committed demo atlas)."""
+        if version_id == BASE_VERSION:
+            return self.base
+        if not version_id or "/" in version_id or "\\" in version_id or version_id.startswith("."):
+            raise DataFileError(f"Die Version „{version_id[:40]}“ gibt es nicht.")
+        return self.dir / f"{version_id}.gpkg"
+
+    def current_version(self) -> str:
+        """Id of the version served now (reads one small file; cheap enough to poll)."""
+        try:
+            return (self.data_dir / POINTER).read_text(encoding="utf-8").strip() or BASE_VERSION
+        except FileNotFoundError:
+            return BASE_VERSION
+
+    def read(self) -> AtlasTables:
+        return read_atlas_tables(self.path_of(self.current_version()))
+
+    def write(self, tables: AtlasTables, note: str) -> str:
+        """Write ``tables`` as a new version, then switch to it; returns the version id."""
+        from geodata.build_demo import write_gpkg
+
+        self.dir.mkdir(parents=True, exist_ok=True)
+        vid = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+        final = self.path_of(vid)
+        tmp = self.dir / f".{vid}.tmp.gpkg"
+        meta = pd.DataFrame([("version", vid), ("note", note), ("builder", "geodata.importer"),
+                             ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
+                             ("crs", "EPSG:25832")], columns=["key", "value"])
+        try:
+            write_gpkg(tmp, tables.areas, tables.institutions, tables.indicators, tables.values,
+                       tables.sources, meta)
+            with tmp.open("rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, final)
+            _fsync_dir(self.dir)
+            _atomic_write_text(self.dir / f"{vid}.json", json.dumps(
+                {"id": vid, "created": meta["value"][3], "note": note}, ensure_ascii=False))
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+        self._switch(vid)
+        return vid
+
+    def _switch(self, version_id: str) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(self.data_dir / POINTER, version_id + "\n")
+
+    def versions(self) -> list[StoreVersion]:
+        """All versions, newest first; the base version last."""
+        cur = self.current_version()
+        out = []
+        for meta in sorted(self.dir.glob("*.json"), reverse=True) if self.dir.exists() else []:
+            try:
+                info = json.loads(meta.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if self.path_of(str(info["id"])).exists():
+                out.append(StoreVersion(str(info["id"]), str(info.get("created", "")),
+                                        str(info.get("note", "")), info["id"] == cur))
+        out.append(StoreVersion(BASE_VERSION, "", "Ausgangsdaten (Demo-Atlas)",
+                                cur == BASE_VERSION))
+        return out
+
+    def restore(self, version_id: str) -> None:
+        """Serve an earlier version again (the newer ones stay and can be restored too)."""
+        if not self.path_of(version_id).exists():
+            raise DataFileError(f"Die Version „{version_id[:40]}“ gibt es nicht.")
+        self._switch(version_id)
+
+
+def default_store(data_dir: Path | None = None) -> AtlasStore:
+    """Where the atlas lives: PostGIS if ``BILDUNGSATLAS_DATABASE_URL`` is set (imports are
+    written there in one transaction), else the versioned GeoPackages in ``data_dir``
+    (default ``$BILDUNGSATLAS_DATA`` or ``daten/``; first version: the demo atlas)."""
+    url = os.environ.get("BILDUNGSATLAS_DATABASE_URL")
+    if url and data_dir is None:
+        from geodata.postgis import PostgisStore
+
+        return PostgisStore(url)
+    return GpkgStore(data_dir)

@@ -1,0 +1,102 @@
+"""Property-based tests: random bytes and mutated CSVs never crash the importer and never
+change the stored data; the answer is always a report with German messages."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from geodata.importer.boundaries import BoundaryOptions
+from geodata.importer.core import ImportRequest, Upload, run_import
+from geodata.importer.facilities import InstitutionOptions
+from geodata.importer.values import ValueOptions
+from geodata.repository import load_settings
+from geodata.store import BASE_VERSION, GpkgStore
+
+SETTINGS = load_settings()
+VALID = ("Statistik 2023\nSchlüssel;Name;Einwohner;Quote\n"
+         "6433012;Rüsselsheim am Main;67.000;12,5\n06433003;Büttelborn;15.100;.\n"
+         "Quelle: Amt\n")
+
+FUZZ = settings(max_examples=100, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                       HealthCheck.too_slow])
+
+
+@pytest.fixture(scope="module")
+def store():
+    """A store whose base version is a small atlas (Kreis Groß-Gerau only): fast checks."""
+    import pandas as pd
+
+    from geodata.build_demo import write_gpkg
+    from geodata.repository import read_atlas_tables
+
+    full = read_atlas_tables()
+    keep = full.areas["area_id"].str.startswith("06433")
+    areas = full.areas[keep]
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "klein.gpkg"
+        write_gpkg(base, areas, full.institutions[full.institutions["area_id"].isin(
+            areas["area_id"])], full.indicators, full.values[full.values["area_id"].isin(
+                areas["area_id"])], full.sources, pd.DataFrame({"key": ["x"], "value": ["y"]}))
+        yield GpkgStore(Path(tmp) / "daten", base=base)
+
+
+def _check(store, req: ImportRequest, write: bool = True) -> None:
+    before = store.current_version()
+    result = run_import(store, SETTINGS, req, write=write)
+    lines = result.report.lines()
+    assert lines and lines[0].startswith("Prüfung")
+    for issue in result.report.issues:
+        assert issue.message and "Traceback" not in issue.message
+    if result.version is None:
+        assert store.current_version() == before  # nothing written, nothing switched
+        assert not (store.data_dir / "versionen").exists() or before != BASE_VERSION
+
+
+@FUZZ
+@given(st.binary(max_size=3000))
+def test_random_bytes_as_table_boundaries_and_institutions(store, data):
+    _check(store, ImportRequest(
+        tables=[(Upload("zufall.csv", data), ValueOptions(year=2023))],
+        boundaries=[(Upload("zufall.geojson", data), BoundaryOptions(level="quartier"))],
+        institutions=[(Upload("zufall.xlsx", data), InstitutionOptions())]))
+
+
+@FUZZ
+@given(st.sampled_from([b"PK\x03\x04", b"SQLite format 3\x00", b"{", b"\xef\xbb\xbf",
+                        b"\xd0\xcf\x11\xe0", b"\xff\xfe"]), st.binary(max_size=2000))
+def test_random_bytes_behind_magic_numbers(store, magic, data):
+    _check(store, ImportRequest(
+        tables=[(Upload("x.xlsx", magic + data), ValueOptions(year=2023))],
+        boundaries=[(Upload("x.gpkg", magic + data), BoundaryOptions(level="gemeinde"))]))
+
+
+@st.composite
+def mutated_csv(draw) -> bytes:
+    text = VALID
+    for _ in range(draw(st.integers(1, 6))):
+        pos = draw(st.integers(0, len(text)))
+        kind = draw(st.sampled_from(["insert", "delete", "replace"]))
+        chunk = draw(st.text(alphabet=";,.\"\n\r\t-x0123456789äÖ<>& ", max_size=5))
+        if kind == "insert":
+            text = text[:pos] + chunk + text[pos:]
+        elif kind == "delete":
+            text = text[:pos] + text[pos + len(chunk) + 1:]
+        else:
+            text = text[:pos] + chunk + text[pos + len(chunk):]
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252"]))
+    return text.encode(encoding, errors="replace")
+
+
+@FUZZ
+@given(mutated_csv(), st.booleans())
+def test_mutated_csv_gives_a_report(store, data, partial):
+    req = ImportRequest(tables=[(Upload("werte.csv", data), ValueOptions(year=2023))],
+                        allow_partial=partial)
+    _check(store, req, write=False)
+    assert store.current_version() == BASE_VERSION  # a dry run never writes
