@@ -88,7 +88,8 @@ class LiveRepository:
     def _maybe_reload(self) -> None:
         try:
             version = self._store.current_version()
-        except OSError:
+        except (OSError, AtlasError) as err:  # store unreachable: keep serving this version
+            self.last_error = str(err)
             return
         with self._lock:
             if version == self._version or (self._loading and self._loading.is_alive()):

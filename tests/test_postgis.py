@@ -149,3 +149,38 @@ def test_app_uses_postgis_when_a_database_url_is_set(pg_demo, monkeypatch):
     assert len(body["kinder_ids"]) == 14
     assert client.get(f"/geo/gebiete/_.json?v={version}").headers["Cache-Control"].endswith(
         "immutable")  # the URLs carry the PostGIS version
+
+
+def test_importer_writes_to_postgis_and_the_running_app_follows(fresh_db, demo_tables,
+                                                                 monkeypatch):
+    """The README walk-through's import, with ``BILDUNGSATLAS_DATABASE_URL`` set: the CLI
+    writes one new version (one new schema, in one transaction) and a live repository on the
+    same database serves it without a restart. Expected values as in
+    test_import_walkthrough.py (fixture line "Daxlanden;3;466;319": 100 * 319 / 466)."""
+    from pathlib import Path
+
+    from geodata.importer.__main__ import main
+    from geodata.live import LiveRepository
+    from geodata.repository import load_settings
+
+    fixtures = Path(__file__).resolve().parent / "fixtures" / "karlsruhe"
+    store = PostgisStore(fresh_db)
+    store.write(demo_tables, "Demo-Atlas")
+    live = LiveRepository(store, load_settings())
+    assert "anteil_grundschueler" not in live.snapshot().indicators
+    monkeypatch.setenv("BILDUNGSATLAS_DATABASE_URL", fresh_db)
+    monkeypatch.delenv("BILDUNGSATLAS_DATA", raising=False)
+    code = main(["--grenzen", str(fixtures / "stadtteile_karlsruhe.geojson"), "--ebene",
+                 "quartier", "--tabelle", str(fixtures / "schulen_stadtteile_2015.csv"),
+                 "--jahr", "2015", "--innerhalb", "08212000", "--metadaten",
+                 str(fixtures / "indikatoren.csv"), "--notiz", "Karlsruhe"])
+    assert code == 0
+    versions = store.versions()
+    assert [(v.note, v.current) for v in versions] == [("Karlsruhe", True),
+                                                      ("Demo-Atlas", False)]
+    assert len([s for s in _schemas(fresh_db) if s != "atlas_meta"]) == 2
+    repo = live.refresh()
+    assert live.store_version == versions[0].id
+    assert len(repo.children_of("08212000")) == 27
+    assert repo.value("08212000-009", "anteil_grundschueler", 2015).value == pytest.approx(
+        100 * 319 / 466)
