@@ -2,6 +2,8 @@
 
 ``python -m bench.serve ours|naive ATLAS.gpkg PORT``: loads the atlas, builds the app and
 serves it with Werkzeug's threaded server on 127.0.0.1:PORT (the same server for both apps).
+Ours runs as ``python app.py`` does: on the versioned store (a fresh data folder whose base
+version is ATLAS.gpkg) through the live repository that follows imports.
 """
 
 from __future__ import annotations
@@ -19,15 +21,18 @@ def main() -> None:
 
     from geodata.repository import load_repository
 
-    repo = load_repository(gpkg)
     if kind == "ours":
-        from app import create_app
+        import tempfile
 
-        app = create_app(repo)
+        from app import create_app
+        from geodata.store import GpkgStore
+
+        data = Path(tempfile.mkdtemp(prefix="ba-bench-"))
+        app = create_app(store=GpkgStore(data, base=gpkg))
     else:
         from bench.naive_app import create_naive_app
 
-        app = create_naive_app(repo)
+        app = create_naive_app(load_repository(gpkg))
     server = make_server("127.0.0.1", port, app.server, threaded=True)
     print("ready", flush=True)
     server.serve_forever()
