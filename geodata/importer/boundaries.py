@@ -12,6 +12,7 @@ area and reported as a warning or, above the error threshold, an error.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 import tempfile
 import zipfile
@@ -95,7 +96,7 @@ def safe_extract(data: bytes, target: Path) -> list[Path]:
         if (name.startswith("/") or re.match(r"^[A-Za-z]:", name) or ".." in parts or is_link):
             raise BoundaryError(f"Das ZIP-Archiv enthält den unzulässigen Dateinamen „{name}“ "
                                 "(er zeigt aus dem Upload-Ordner heraus).")
-        if info.is_dir():
+        if info.is_dir() or _is_junk(parts):
             continue
         dest = (root / Path(*parts)).resolve()
         if root not in dest.parents:
@@ -105,6 +106,75 @@ def safe_extract(data: bytes, target: Path) -> list[Path]:
             fh.write(src.read(MAX_UNZIPPED + 1))
         out.append(dest)
     return out
+
+
+def _is_junk(parts: tuple[str, ...]) -> bool:
+    """macOS Finder leftovers in archives: ``__MACOSX/…`` and AppleDouble ``._name``."""
+    return bool(parts) and (parts[0] == "__MACOSX" or parts[-1].startswith("._"))
+
+
+_SHP_MAGIC = (9994).to_bytes(4, "big")
+_GPKG_IDS = (b"GPKG", b"GP10", b"GP11")
+# SQLite virtual-table modules that read other files (SpatiaLite): never in a GeoPackage upload
+_SQLITE_READERS = (b"virtualshape", b"virtualtext", b"virtualogr", b"virtualdbf",
+                   b"virtualxl", b"virtualgpkg", b"virtualfdo")
+_PRJ = re.compile(rb"\s*(PROJCS|GEOGCS|PROJCRS|GEOGCRS|GEODCRS|COMPD_CS|COMPOUNDCRS|LOCAL_CS|"
+                  rb"GEOCCS|VERT_CS|VERTCRS|ENGCRS|BOUNDCRS)\[")
+
+
+def _sniff(path: Path, shown: str) -> None:
+    """Make sure the file is what its ending says before GDAL sees it: GDAL picks its driver
+    by content, so e.g. an OGR VRT named ``.json`` would read arbitrary server files."""
+    data = path.read_bytes()
+    kind = path.suffix.lower()
+    if b"<ogrvrtdatasource" in data.lower():
+        raise BoundaryError(f"„{shown}“ ist eine GDAL-VRT-Datei (Verweis auf andere Dateien); "
+                            "solche Dateien werden aus Sicherheitsgründen nicht gelesen.")
+    if kind in {".geojson", ".json"}:
+        try:
+            obj = json.loads(data)
+        except (ValueError, RecursionError):
+            obj = None
+        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+            raise BoundaryError(f"„{shown}“ ist keine GeoJSON-Datei (erwartet wird ein "
+                                "JSON-Objekt mit „type“, z. B. „FeatureCollection“).")
+    elif kind == ".gpkg":
+        if not data.startswith(b"SQLite format 3\x00") or data[68:72] not in _GPKG_IDS:
+            raise BoundaryError(f"„{shown}“ ist keine GeoPackage-Datei.")
+        low = data.lower()
+        if any(m in low for m in _SQLITE_READERS):
+            raise BoundaryError(f"„{shown}“ enthält virtuelle Tabellen, die andere Dateien "
+                                "lesen; solche GeoPackages werden aus Sicherheitsgründen nicht "
+                                "gelesen.")
+    elif kind == ".shp":
+        if not data.startswith(_SHP_MAGIC):
+            raise BoundaryError(f"„{shown}“ ist keine Shapefile-Datei (.shp).")
+        for side in path.parent.iterdir():
+            if side == path or side.stem.lower() != path.stem.lower() or not side.is_file():
+                continue
+            _sniff_sidecar(side)
+    else:
+        raise BoundaryError(f"„{shown}“ ist keine GeoPackage-, GeoJSON- oder Shapefile-Datei.")
+
+
+def _sniff_sidecar(side: Path) -> None:
+    """A Shapefile's companion files must be what their ending says (or plain text)."""
+    data = side.read_bytes()
+    ext = side.suffix.lower()
+    if b"<ogrvrtdatasource" in data.lower():
+        bad = True
+    elif ext == ".shx":
+        bad = not data.startswith(_SHP_MAGIC)
+    elif ext == ".dbf":
+        bad = not data[:1] or data[0] not in {0x02, 0x03, 0x30, 0x31, 0x32, 0x43, 0x63, 0x83,
+                                              0x8B, 0xCB, 0xE5, 0xF5, 0xFB}
+    elif ext == ".prj":
+        bad = not _PRJ.match(data.lstrip(b"\xef\xbb\xbf"))
+    else:  # .cpg, .qpj, .xml, .sbn …: text or binary index, but never a data source
+        bad = False
+    if bad:
+        raise BoundaryError(f"Die Begleitdatei „{side.name}“ des Shapefiles ist keine gültige "
+                            f"{ext}-Datei.")
 
 
 def read_geofile(data: bytes, filename: str, options: BoundaryOptions,
@@ -121,30 +191,43 @@ def read_geofile(data: bytes, filename: str, options: BoundaryOptions,
                                     f"(.shp mit .dbf/.shx/.prj, .gpkg oder .geojson); gefunden: "
                                     f"{', '.join(p.name for p in shp) or 'keine'}.")
             path = shp[0]
+            _sniff(path, f"{filename}/{path.relative_to(tmpdir / 'zip').as_posix()}")
         elif data.startswith(b"SQLite format 3\x00"):
             path = tmpdir / "upload.gpkg"
             path.write_bytes(data)
+            _sniff(path, filename)
         elif data.lstrip()[:1] in (b"{", b"["):
             path = tmpdir / "upload.geojson"
             path.write_bytes(data)
+            _sniff(path, filename)
         else:
             raise BoundaryError(f"„{filename}“ ist keine GeoPackage-, GeoJSON- oder "
                                 f"gezippte Shapefile-Datei (Endung {suffix or 'keine'}).")
         try:
             layers = pyogrio.list_layers(path)
         except Exception as err:  # pyogrio raises several types for a broken file
-            raise BoundaryError(f"Die Geodatei ist nicht lesbar: {_short(err)}") from err
-        polys = [str(n) for n, g in layers if g is None or "Polygon" in str(g)]
+            raise BoundaryError(f"Die Geodatei ist nicht lesbar ({_short(err)}).") from err
+        # Non-spatial tables (geometry type None) are no boundaries; "Unknown" and
+        # GeometryCollection may hold polygons.
+        polys = [str(n) for n, g in layers
+                 if g is not None and ("Polygon" in str(g) or str(g) in _MAYBE_POLYGONS)]
         layer = options.layer
         if layer is None:
             if len(polys) > 1:
                 raise BoundaryError("Die Datei hat mehrere Ebenen (" + ", ".join(polys)
                                     + "): bitte eine auswählen.")
-            layer = polys[0] if polys else str(layers[0][0])
+            if not polys:
+                raise BoundaryError("Die Datei enthält keine Ebene mit Flächen (gefunden: "
+                                    + ", ".join(f"„{n}“ ({_layer_kind(g)})" for n, g in layers)
+                                    + ").")
+            layer = polys[0]
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer)
         except Exception as err:  # pyogrio raises several types for a broken file
-            raise BoundaryError(f"Die Ebene „{layer}“ ist nicht lesbar: {_short(err)}") from err
+            raise BoundaryError(f"Die Ebene „{layer}“ ist nicht lesbar ({_short(err)}).") from err
+        if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
+            raise BoundaryError(f"Die Ebene „{layer}“ hat keine Geometrie (reine Tabelle); "
+                                "Flächen werden erwartet.")
         is_geojson = path.suffix.lower() in {".geojson", ".json"} or path.name == "upload.geojson"
         declared = _declares_crs(path) if is_geojson else gdf.crs is not None
     if not declared or gdf.crs is None:
@@ -175,8 +258,27 @@ def read_geofile(data: bytes, filename: str, options: BoundaryOptions,
     return gdf
 
 
+_MAYBE_POLYGONS = {"Unknown", "GeometryCollection", "Geometry", "Unknown (any)"}
+GEOM_NAMES = {
+    "Point": "ein Punkt", "MultiPoint": "mehrere Punkte", "LineString": "eine Linie",
+    "MultiLineString": "mehrere Linien", "LinearRing": "ein Linienring",
+}
+
+
+def _layer_kind(geom_type: str | None) -> str:
+    if geom_type is None:
+        return "Tabelle ohne Geometrie"
+    if "Point" in str(geom_type):
+        return "Punkte"
+    if "Line" in str(geom_type):
+        return "Linien"
+    return str(geom_type)
+
+
 def _short(err: Exception) -> str:
-    return str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    """GDAL's (English) message, quoted for a German sentence."""
+    text = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+    return f"Meldung der Geodatenbibliothek: „{text}“"
 
 
 def _declares_crs(path: Path) -> bool:
@@ -281,6 +383,7 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
         + (f"„{parent_col}“" if parent_col else options.parent or "dem Schlüssel oder räumlich"))
     parents = current[current["level"] == parent_level.id] if parent_level else current.iloc[0:0]
     parent_geoms = dict(zip(parents["area_id"].astype(str), parents.geometry.values, strict=True))
+    given_parent = _given_parent(options.parent, parent_level, parent_geoms, level)
     tree = shapely.STRtree(parents.geometry.values) if len(parents) else None
     parent_ids = parents["area_id"].astype(str).to_numpy()
     shape = key_shape(level)
@@ -296,17 +399,20 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
         geom = gdf.geometry.values[i]
         if not name:
             problems.append((name_col, "kein Name"))
+        if geom is not None and geom.geom_type == "GeometryCollection":
+            geom = _polygonal(geom)  # stray points or lines are dropped
         if geom is None or geom.is_empty:
-            problems.append(("", "keine Geometrie"))
-        elif geom.geom_type not in {"Polygon", "MultiPolygon", "GeometryCollection"}:
-            problems.append(("", f"Geometrie ist ein {geom.geom_type}, keine Fläche"))
+            problems.append(("", "keine Geometrie (oder keine Fläche darin)"))
+        elif geom.geom_type not in {"Polygon", "MultiPolygon"}:
+            problems.append(("", f"Geometrie ist {GEOM_NAMES.get(geom.geom_type, geom.geom_type)}"
+                             ", keine Fläche"))
         elif not geom.is_valid:
             reason = _reason(shapely.is_valid_reason(geom))
             geom = _polygonal(shapely.make_valid(geom))
             report.warning(filename, f"Geometrie von „{name}“ war ungültig ({reason}) und wurde "
                            "repariert.", line)
         # parent
-        parent = options.parent or ""
+        parent = given_parent
         if parent_level and parent_col and rec.get(parent_col) not in (None, ""):
             parent = restore_key(rec.get(parent_col), parent_level) or ""
             if parent not in parent_geoms:
@@ -352,7 +458,7 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
         rows.append({"line": line, "key": key, "name": name, "parent_id": parent,
                      "geometry": geom, "share": share,
                      "spatial": parent_level is not None and not parent_col
-                     and not options.parent and key is None})
+                     and not given_parent and key is None})
 
     _assign_keys(rows, level, current, filename, report)
     out = []
@@ -389,6 +495,22 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
                               geometry="geometry", crs=METRIC_CRS)
     _coverage_checks(result, parent_geoms, idx, level, filename, options, report)
     return result
+
+
+def _given_parent(raw: str | None, parent_level: Level | None, parent_geoms: dict,
+                  level: Level) -> str:
+    """The parent named by the user (``--innerhalb``) in its key form ("8212000" →
+    "08212000"); a German `BoundaryError` when there is no such area on the parent level."""
+    if not raw or not str(raw).strip():
+        return ""
+    if parent_level is None:
+        raise BoundaryError(f"Die Ebene {level.name} ist die oberste; ein übergeordnetes Gebiet "
+                            f"(„{raw}“) gibt es für sie nicht.")
+    key = restore_key(str(raw).strip(), parent_level)
+    if key is None or key not in parent_geoms:
+        raise BoundaryError(f"Das übergeordnete Gebiet „{raw}“ ist als {parent_level.name} im "
+                            f"Atlas unbekannt (erwartet: Schlüssel wie {parent_level.key_pattern}).")
+    return key
 
 
 def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, filename: str,

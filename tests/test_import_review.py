@@ -1,0 +1,77 @@
+"""Findings of the importer review: each test's expected result is worked out by hand in a
+comment (file contents crafted here, never written into the project folders)."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from geodata.importer.boundaries import BoundaryOptions
+from geodata.importer.core import ImportRequest, Upload, check_import
+
+SECRET = "geheim-7f3a9c;Zugangsdaten;nicht-veroeffentlichen"
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def _vrt(target) -> bytes:
+    return (f"<OGRVRTDataSource><OGRVRTLayer name=\"x\"><SrcDataSource>{target}"
+            "</SrcDataSource><SrcLayer>geheim</SrcLayer><GeometryType>wkbPolygon"
+            "</GeometryType><LayerSRS>EPSG:25832</LayerSRS><GeometryField encoding=\"WKT\" "
+            "field=\"wkt\"/></OGRVRTLayer></OGRVRTDataSource>").encode()
+
+
+def _all_text(result) -> str:
+    return result.report.text() + result.report.to_csv()
+
+
+def test_vrt_disguised_as_geojson_is_refused_in_a_zip_and_directly(atlas, settings, tmp_path):
+    secret = tmp_path / "geheim.csv"
+    secret.write_text("wkt;name\n" + SECRET + "\n", encoding="utf-8")
+    vrt = _vrt(secret)
+    cases = [
+        # zipped: the name in the message is archive/member
+        ("grenzen.zip", _zip({"stadtteile.json": vrt}),
+         "Fehler: grenzen.zip: „grenzen.zip/stadtteile.json“ ist eine GDAL-VRT-Datei"),
+        # lower-case tag, direct upload with a JSON name: rejected before GDAL sees it
+        ("stadtteile.json", vrt.replace(b"OGRVRTDataSource", b"ogrvrtdatasource"),
+         "Fehler: stadtteile.json: „stadtteile.json“ ist keine GeoPackage-, GeoJSON- oder "
+         "gezippte Shapefile-Datei"),
+        # a VRT hidden inside valid-looking JSON text is still not a GeoJSON object with type
+        ("a.geojson", b"{\"x\": \"" + vrt.replace(b'"', b"'") + b"\"}",
+         "Fehler: a.geojson: „a.geojson“ ist eine GDAL-VRT-Datei"),
+    ]
+    for name, data, expected in cases:
+        result = check_import(atlas, settings, ImportRequest(boundaries=[
+            (Upload(name, data), BoundaryOptions(level="quartier"))]))
+        errors = [i.text() for i in result.report.errors]
+        assert len(errors) == 1 and errors[0].startswith(expected), errors
+        assert result.tables is None
+        text = _all_text(result)
+        assert "geheim-7f3a9c" not in text and "Zugangsdaten" not in text
+
+
+def test_shapefile_content_is_checked_too(atlas, settings):
+    # a .shp that is really a VRT, and a real-looking .shp whose .dbf is a VRT
+    vrt = _vrt("/etc/passwd")
+    shp_head = (9994).to_bytes(4, "big") + bytes(96)
+    for files, expected in [
+        ({"a.shp": vrt, "a.shx": shp_head, "a.dbf": b"\x03" + bytes(31)},
+         "Fehler: s.zip: „s.zip/a.shp“ ist eine GDAL-VRT-Datei"),
+        ({"a.shp": shp_head, "a.shx": shp_head, "a.dbf": vrt},
+         "Fehler: s.zip: Die Begleitdatei „a.dbf“ des Shapefiles ist keine gültige .dbf-Datei."),
+        # file code 9995 (0x270b) instead of 9994 (0x270a)
+        ({"a.shp": b"\x00\x00\x27\x0b" + bytes(96), "a.dbf": b"\x03" + bytes(31)},
+         "Fehler: s.zip: „s.zip/a.shp“ ist keine Shapefile-Datei (.shp)."),
+    ]:
+        result = check_import(atlas, settings, ImportRequest(boundaries=[
+            (Upload("s.zip", _zip(files)), BoundaryOptions(level="quartier"))]))
+        errors = [i.text() for i in result.report.errors]
+        assert len(errors) == 1 and errors[0].startswith(expected), errors
+        assert "root:" not in _all_text(result)
