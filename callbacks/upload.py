@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
+import os
 import re
 import secrets
 import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
+from flask import Response, request
 
 from geodata.errors import AtlasError
 from geodata.importer.boundaries import BoundaryOptions, thresholds
@@ -47,13 +51,50 @@ def _safe_name(name: str) -> str:
     return base[:100]
 
 
+def upload_folder(store: Any) -> Path:
+    """Where uploads wait between "Prüfen" and "Importieren": ``$BILDUNGSATLAS_UPLOAD_DIR``
+    (shared storage when several machines serve the app), else the data folder, else (PostGIS)
+    the system's temporary folder; never the working directory."""
+    env = os.environ.get("BILDUNGSATLAS_UPLOAD_DIR")
+    if env:
+        return Path(env)
+    data_dir = getattr(store, "data_dir", None)
+    if data_dir is not None:
+        return Path(data_dir) / "uploads"
+    return Path(tempfile.gettempdir()) / "bildungsatlas-uploads"
+
+
+def _guard() -> Response | None:
+    """Access to the upload page: with ``$BILDUNGSATLAS_IMPORT_PASSWORT`` set, HTTP Basic
+    authentication with that password (any user name); without it, only from this machine
+    (the default ``python app.py`` on 127.0.0.1). Behind a reverse proxy set the password."""
+    if not request.path.startswith(BASE):
+        return None
+    password = os.environ.get("BILDUNGSATLAS_IMPORT_PASSWORT", "")
+    if password:
+        auth = request.authorization
+        given = (auth.password or "") if auth is not None else ""
+        if hmac.compare_digest(given.encode("utf-8"), password.encode("utf-8")):
+            return None
+        return Response("Für „Daten importieren“ ist ein Passwort nötig.", 401,
+                        {"WWW-Authenticate": 'Basic realm="Bildungsatlas: Daten importieren", '
+                                             'charset="UTF-8"'},
+                        mimetype="text/plain")
+    if request.remote_addr in ("127.0.0.1", "::1"):
+        return None
+    return Response("„Daten importieren“ ist ohne Passwort nur auf dem Rechner der App "
+                    "erreichbar. Bitte BILDUNGSATLAS_IMPORT_PASSWORT setzen.", 403,
+                    mimetype="text/plain")
+
+
 def register_upload(main: Dash, live: LiveRepository) -> Dash:
     """Mount the upload page at ``/daten-importieren/`` on ``main``'s server."""
     server = main.server
     server.config["MAX_CONTENT_LENGTH"] = max(server.config.get("MAX_CONTENT_LENGTH") or 0,
                                               MAX_UPLOAD_BYTES * 4 // 3 + 1024 * 1024)
     store = live.store
-    upload_dir = Path(getattr(store, "data_dir", Path("."))) / "uploads"
+    upload_dir = upload_folder(store)
+    server.before_request(_guard)
     app = Dash(__name__, server=server, url_base_pathname=BASE, title="Daten importieren",
                assets_folder=main.config.assets_folder, suppress_callback_exceptions=True)
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)

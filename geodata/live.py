@@ -10,6 +10,7 @@ in ``flask.g`` on first use, so a request never mixes two versions.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import threading
 import time
 from contextvars import ContextVar
@@ -19,6 +20,8 @@ from geodata.errors import AtlasError
 from geodata.repository import Repository, Settings, build_repository
 
 POLL_SECONDS = 1.0
+RETRY_SECONDS = 10.0
+LOG = logging.getLogger(__name__)
 
 
 class LiveRepository:
@@ -33,6 +36,7 @@ class LiveRepository:
         self._repo = build_repository(store.read(), settings)
         self._checked = time.monotonic()
         self._loading: threading.Thread | None = None
+        self._retry_at = 0.0
         self._pinned: ContextVar[Repository | None] = ContextVar(f"atlas-{id(self)}",
                                                                   default=None)
         self.last_error = ""
@@ -94,6 +98,8 @@ class LiveRepository:
         with self._lock:
             if version == self._version or (self._loading and self._loading.is_alive()):
                 return
+            if time.monotonic() < self._retry_at:
+                return  # the last attempt to load a new version failed a moment ago
             self._loading = threading.Thread(target=self._load, args=(version,), daemon=True)
             self._loading.start()
 
@@ -101,9 +107,12 @@ class LiveRepository:
         try:
             repo = build_repository(self._store.read(), self._settings)
         except (AtlasError, OSError, ValueError) as err:
-            self.last_error = str(err)  # keep serving the previous version
+            # Keep serving the previous version and try this one again after RETRY_SECONDS
+            # (a database that was briefly away, a file still being copied).
+            self.last_error = f"Version {version} nicht geladen: {err}"
+            LOG.warning("Bildungsatlas: %s", self.last_error)
             with self._lock:
-                self._version = version
+                self._retry_at = time.monotonic() + RETRY_SECONDS
             return
         with self._lock:
             self._repo, self._version = repo, version

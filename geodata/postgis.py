@@ -39,7 +39,7 @@ from geodata.repository import (
     build_repository,
     load_settings,
 )
-from geodata.store import StoreVersion
+from geodata.store import StaleVersionError, StoreVersion
 
 META = "atlas_meta"
 AREA_COLUMNS = ("area_id", "name", "level", "parent_id", "kind")
@@ -49,11 +49,11 @@ SRID = 25832
 VALUES_TABLE = '"values"'  # a reserved word in SQL
 
 
-def _connect(url: str) -> Any:
+def _connect(url: str, timeout: int = 10) -> Any:
     import psycopg
 
     try:
-        return psycopg.connect(url, connect_timeout=10)
+        return psycopg.connect(url, connect_timeout=timeout)
     except psycopg.Error as err:
         raise DataFileError(f"Die PostGIS-Datenbank ist nicht erreichbar ({err}).") from err
 
@@ -101,9 +101,16 @@ class PostgisStore:
 
     # --- reading -------------------------------------------------------------------------------
     def current_version(self) -> str:
-        """The id of the version the app shows (cheap: one one-row read)."""
-        with _connect(self.url) as conn:
-            return self._current(conn)
+        """The id of the version the app shows (cheap: one one-row read; polled by every
+        server, so it gives up after 3 s and every database error is a German
+        `DataFileError`)."""
+        import psycopg
+
+        try:
+            with _connect(self.url, timeout=3) as conn:
+                return self._current(conn)
+        except psycopg.Error as err:
+            raise DataFileError(f"Die PostGIS-Datenbank antwortet nicht: {err}".strip()) from err
 
     def _current(self, conn: Any) -> str:
         import psycopg
@@ -166,12 +173,19 @@ class PostgisStore:
 
     def versions(self) -> list[StoreVersion]:
         """All stored versions, newest first."""
-        with _connect(self.url) as conn:
-            self._ensure_meta(conn)
-            current = conn.execute(f"SELECT id FROM {META}.current").fetchone()
-            rows = conn.execute(
-                f"SELECT id, created, note FROM {META}.versions ORDER BY created DESC, id"
-            ).fetchall()
+        import psycopg
+
+        with _connect(self.url) as conn:  # read only: an app role needs no DDL rights
+            if conn.execute(f"SELECT to_regclass('{META}.current')").fetchone()[0] is None:
+                return []
+            try:
+                current = conn.execute(f"SELECT id FROM {META}.current").fetchone()
+                rows = conn.execute(
+                    f"SELECT id, created, note FROM {META}.versions ORDER BY created DESC, id"
+                ).fetchall()
+            except psycopg.Error as err:
+                raise DataFileError(f"Die Versionen in der PostGIS-Datenbank sind nicht "
+                                    f"lesbar: {err}".strip()) from err
         cur_id = current[0] if current else None
         return [StoreVersion(r[0], r[1].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), r[2],
                              r[0] == cur_id) for r in rows]
@@ -189,11 +203,13 @@ class PostgisStore:
                          "one boolean PRIMARY KEY DEFAULT true CHECK (one), "
                          f"id text NOT NULL REFERENCES {META}.versions(id))")
 
-    def write(self, tables: AtlasTables, note: str) -> str:
+    def write(self, tables: AtlasTables, note: str, base: str | None = None) -> str:
         """Store ``tables`` as a new version and make it current, in one transaction.
 
         Returns the new version's id. On any error nothing is stored and the previous version
-        stays current (German `DataFileError`).
+        stays current (German `DataFileError`). With ``base`` (the version the import was
+        checked against) the current-version row is locked and compared first: if another
+        import switched in the meantime, nothing is stored (`StaleVersionError`).
         """
         import psycopg
 
@@ -205,6 +221,11 @@ class PostgisStore:
             self._ensure_meta(conn)
             try:
                 with conn.transaction():
+                    if base is not None:
+                        row = conn.execute(
+                            f"SELECT id FROM {META}.current FOR UPDATE").fetchone()
+                        if row is None or row[0] != base:
+                            raise StaleVersionError(base, row[0] if row else "keine")
                     conn.execute(f"CREATE SCHEMA {schema}")
                     self._write_geo(conn, schema, "areas", areas, AREA_COLUMNS, "MultiPolygon")
                     self._write_geo(conn, schema, "institutions", insts, INSTITUTION_COLUMNS,

@@ -12,6 +12,7 @@ demo atlas ``geodata/atlas.gpkg`` is the base version ``basis`` (it is never mod
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -22,7 +23,7 @@ from typing import Protocol
 
 import pandas as pd
 
-from geodata.errors import DataFileError
+from geodata.errors import AtlasError, DataFileError
 from geodata.repository import DEFAULT_GPKG, AtlasTables, read_atlas_tables
 
 BASE_VERSION = "basis"
@@ -40,11 +41,20 @@ class StoreVersion:
     current: bool
 
 
+class StaleVersionError(AtlasError):
+    """Another import switched the version after this one was checked."""
+
+    def __init__(self, base: str, current: str) -> None:
+        super().__init__(
+            f"Inzwischen wurde ein anderer Import gespeichert (Version {current} statt {base}). "
+            "Nichts wurde geschrieben: bitte die Dateien noch einmal prüfen und importieren.")
+
+
 class AtlasStore(Protocol):
     """Where the atlas tables live (GeoPackage files here; PostGIS in another backend)."""
 
     def read(self) -> AtlasTables: ...
-    def write(self, tables: AtlasTables, note: str) -> str: ...
+    def write(self, tables: AtlasTables, note: str, base: str | None = None) -> str: ...
     def versions(self) -> list[StoreVersion]: ...
     def restore(self, version_id: str) -> None: ...
     def current_version(self) -> str: ...
@@ -101,11 +111,26 @@ class GpkgStore:
     def read(self) -> AtlasTables:
         return read_atlas_tables(self.path_of(self.current_version()))
 
-    def write(self, tables: AtlasTables, note: str) -> str:
-        """Write ``tables`` as a new version, then switch to it; returns the version id."""
+    def write(self, tables: AtlasTables, note: str, base: str | None = None) -> str:
+        """Write ``tables`` as a new version, then switch to it; returns the version id.
+
+        With ``base`` (the version the import was checked against), the switch happens only if
+        that is still the current version, else `StaleVersionError`: two imports at the same
+        time never silently overwrite each other. Writers are serialised by a file lock.
+        """
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / ".schreibsperre").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if base is not None and self.current_version() != base:
+                    raise StaleVersionError(base, self.current_version())
+                return self._write(tables, note)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _write(self, tables: AtlasTables, note: str) -> str:
         from geodata.build_demo import write_gpkg
 
-        self.dir.mkdir(parents=True, exist_ok=True)
         vid = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
         final = self.path_of(vid)
         tmp = self.dir / f".{vid}.tmp.gpkg"

@@ -6,10 +6,10 @@ cd "$(dirname "$0")/.."
 export DASH_DISABLE_VERSION_CHECK=true
 # PostgreSQL with PostGIS: tests/pg_server.py starts a private server from these packages.
 if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core poppler-utils \
-    postgresql postgresql-15-postgis-3 >/dev/null 2>&1; then
+    postgresql postgresql-postgis >/dev/null 2>&1; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils \
-    postgresql postgresql-15-postgis-3 >/dev/null
+    postgresql postgresql-postgis >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
 python3 -m ruff check .

@@ -184,3 +184,31 @@ def test_importer_writes_to_postgis_and_the_running_app_follows(fresh_db, demo_t
     assert len(repo.children_of("08212000")) == 27
     assert repo.value("08212000-009", "anteil_grundschueler", 2015).value == pytest.approx(
         100 * 319 / 466)
+
+
+def test_postgis_write_against_a_stale_version_stores_nothing(fresh_db, demo_tables):
+    from geodata.store import StaleVersionError
+
+    store = PostgisStore(fresh_db)
+    first = store.write(demo_tables, "eins")
+    second = store.write(demo_tables, "zwei", base=first)
+    with pytest.raises(StaleVersionError):
+        store.write(demo_tables, "drei", base=first)  # checked against "eins", now "zwei"
+    assert store.current_version() == second
+    assert [v.note for v in store.versions()] == ["zwei", "eins"]
+    assert len([s for s in _schemas(fresh_db) if s != "atlas_meta"]) == 2  # rolled back
+
+
+def test_an_app_role_with_read_rights_only_lists_versions(fresh_db, demo_tables):
+    store = PostgisStore(fresh_db)
+    store.write(demo_tables, "eins")
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("DROP ROLE IF EXISTS leser")
+        conn.execute("CREATE ROLE leser LOGIN")
+        conn.execute("GRANT USAGE ON SCHEMA atlas_meta TO leser")
+        conn.execute("GRANT SELECT ON ALL TABLES IN SCHEMA atlas_meta TO leser")
+        conn.execute("REVOKE CREATE ON DATABASE " + fresh_db.rsplit("dbname=", 1)[1]
+                     + " FROM PUBLIC")
+    reader = PostgisStore(fresh_db.replace("user=postgres", "user=leser"))
+    assert [v.note for v in reader.versions()] == ["eins"]
+    assert reader.current_version() == store.current_version()
