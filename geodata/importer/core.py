@@ -350,12 +350,14 @@ def run_import(store, settings: Settings, request: ImportRequest, note: str = ""
                write: bool = True) -> ImportResult:
     """Check the import against the store's current version and, if it passes and ``write``
     is set, write it as a new version (switched atomically)."""
+    base = store.current_version()  # the version this import is checked against
     current = store.read()
     result = check_import(current, settings, request)
     if result.tables is None or not write:
         return result
     try:
-        result.version = store.write(result.tables, note or "Import")
+        # Written only if no other import switched the version meanwhile (no lost update).
+        result.version = store.write(result.tables, note or "Import", base=base)
     except (OSError, AtlasError) as err:
         result.report.error("", f"Schreiben fehlgeschlagen, der bisherige Datenstand bleibt: {err}")
         return result
