@@ -8,6 +8,7 @@ import zipfile
 
 from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, check_import
+from geodata.importer.values import ValueOptions
 
 SECRET = "geheim-7f3a9c;Zugangsdaten;nicht-veroeffentlichen"
 
@@ -75,3 +76,32 @@ def test_shapefile_content_is_checked_too(atlas, settings):
         errors = [i.text() for i in result.report.errors]
         assert len(errors) == 1 and errors[0].startswith(expected), errors
         assert "root:" not in _all_text(result)
+
+
+def test_sparse_last_rows_are_data_not_footnotes(atlas, settings):
+    # Lines 3 and 4 hold only one or two filled cells but a number: data. Line 5 has one
+    # text cell: a footnote. Line 6 splits a note at ";" into two text cells: left out, but
+    # with a warning.
+    csv = ("Name;Kinder;Schulen;Kitas;Quote\n"
+           "Südstadt;120;2;3;10,5\n"
+           "Knielingen;;;;12,5\n"
+           "Oststadt;;;3;\n"
+           "Quelle: Stadt Karlsruhe\n"
+           "Stand Januar; vorläufig\n").encode()
+    result = check_import(atlas, settings, ImportRequest(tables=[
+        (Upload("ka.csv", csv), ValueOptions(year=2023, within="08212000"))]))
+    rep = result.report
+    assert rep.count_lines() == ["ka.csv: 3 Zeilen gelesen, 3 übernommen, 0 abgelehnt"]
+    foot = [i.text() for i in rep.issues if "Fußnote" in i.message]
+    assert foot == [
+        "Hinweis: ka.csv, Zeile 5: Fußnote unter den Daten, nicht importiert: „Quelle: Stadt "
+        "Karlsruhe“",
+        "Warnung: ka.csv, Zeile 6: Zeile unter den Daten mit 2 Textfeldern und ohne Zahl als "
+        "Fußnote behandelt, nicht importiert: „Stand Januar; vorläufig“. Falls das Daten sind, "
+        "bitte die Datei prüfen.",
+    ]
+    v = result.tables.values.set_index(["area_id", "indicator_id", "year"])["value"]
+    knielingen = next(a for a, n in zip(atlas.areas["area_id"], atlas.areas["name"], strict=True)
+                      if n == "Knielingen")
+    assert v[(knielingen, "quote", 2023)] == 12.5
+    assert v[("08212000-007", "kitas", 2023)] == 3.0  # Oststadt

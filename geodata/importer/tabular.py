@@ -190,18 +190,25 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
         header_cells = header_cells[:-1]
     header = _unique([str(c or "") for c in header_cells])
     data = rows[h + 1:]
-    # Notes below the data: trailing rows with a single filled text cell.
+    # Notes below the data: trailing rows without any number-like cell. One filled cell is a
+    # footnote; several text cells (a note split at the separator) are left out with a
+    # warning; a row with a number in it is data (e.g. "Knielingen;;;;12,5").
     end = len(data)
-    while end > 0:
+    while end > 0 and len(header) > 1:
         filled = [c for c in data[end - 1][1] if c not in (None, "")]
-        if 1 <= len(filled) <= max(1, len(header) // 2) and len(header) > 1 \
-                and not _is_numberish(filled[0]):
-            end -= 1
-        else:
+        if not filled or any(_is_numberish(c) for c in filled) \
+                or len(filled) > max(1, len(header) // 2):
             break
+        end -= 1
     for line, cells in data[end:]:
-        text = "; ".join(str(c) for c in cells if c not in (None, ""))
-        report.note(file, f"Fußnote unter den Daten, nicht importiert: „{_clip(text)}“", line)
+        filled = [str(c) for c in cells if c not in (None, "")]
+        text = _clip("; ".join(filled))
+        if len(filled) == 1:
+            report.note(file, f"Fußnote unter den Daten, nicht importiert: „{text}“", line)
+        else:
+            report.warning(file, f"Zeile unter den Daten mit {len(filled)} Textfeldern und "
+                           f"ohne Zahl als Fußnote behandelt, nicht importiert: „{text}“. "
+                           "Falls das Daten sind, bitte die Datei prüfen.", line)
     body = []
     for line, cells in data[:end]:
         extra = [c for c in cells[len(header):] if c not in (None, "")]
