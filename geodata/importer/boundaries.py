@@ -509,7 +509,7 @@ def _given_parent(raw: str | None, parent_level: Level | None, parent_geoms: dic
     key = restore_key(str(raw).strip(), parent_level)
     if key is None or key not in parent_geoms:
         raise BoundaryError(f"Das übergeordnete Gebiet „{raw}“ ist als {parent_level.name} im "
-                            f"Atlas unbekannt (erwartet: Schlüssel wie {parent_level.key_pattern}).")
+                            "Atlas unbekannt; bitte den Schlüssel prüfen.")
     return key
 
 

@@ -8,7 +8,12 @@ with errors never writes. Every outcome comes with a German `Report`.
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -36,6 +41,7 @@ from geodata.repository import (
     build_repository,
 )
 
+LOG = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 CATALOGUE_COLUMNS = ["id", "name", "unit", "topic", "description", "source", "direction",
                      "decimals", "kind", "numerator", "denominator", "factor", "synthetic"]
@@ -84,6 +90,15 @@ def _too_big(up: Upload, report: Report) -> bool:
     return False
 
 
+def _unexpected(name: str, err: Exception, report: Report) -> None:
+    """Safety net: an error no check foresaw becomes a German report line, not a traceback."""
+    LOG.exception("Import of %s failed unexpectedly", name)
+    text = str(err).splitlines()[0][:200] if str(err) else ""
+    report.error(name, f"Die Datei „{name}“ konnte nicht gelesen werden: unerwarteter Fehler "
+                 f"({type(err).__name__}" + (f": „{text}“" if text else "") + "). Bitte die "
+                 "Datei prüfen; nichts wurde übernommen.")
+
+
 def _table_of(up: Upload, report: Report) -> RawTable | None:
     """The upload read as a table, or None (the reason is in the report)."""
     if _too_big(up, report):
@@ -93,6 +108,39 @@ def _table_of(up: Upload, report: Report) -> RawTable | None:
     except TableError as err:
         report.error(up.name, str(err))
         return None
+    except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
+        _unexpected(up.name, err, report)
+        return None
+
+
+_NO_CACHE_LOCK = threading.Lock()
+_NO_CACHE_USERS = 0
+_SAVED_CACHE_DIR: str | None = None
+
+
+@contextlib.contextmanager
+def _without_display_cache() -> Iterator[None]:
+    """Build a check's repository without the on-disk display cache: a check must neither
+    write cache files nor reuse geometry cached under another data set with the same version
+    text. `geodata.display.cache_dir` reads ``BILDUNGSATLAS_CACHE_DIR`` on every call (empty =
+    no cache); concurrent checks share one switch (counted), and the previous value is
+    restored when the last one ends."""
+    global _NO_CACHE_USERS, _SAVED_CACHE_DIR  # noqa: PLW0603
+    with _NO_CACHE_LOCK:
+        if _NO_CACHE_USERS == 0:
+            _SAVED_CACHE_DIR = os.environ.get("BILDUNGSATLAS_CACHE_DIR")
+            os.environ["BILDUNGSATLAS_CACHE_DIR"] = ""
+        _NO_CACHE_USERS += 1
+    try:
+        yield
+    finally:
+        with _NO_CACHE_LOCK:
+            _NO_CACHE_USERS -= 1
+            if _NO_CACHE_USERS == 0:
+                if _SAVED_CACHE_DIR is None:
+                    os.environ.pop("BILDUNGSATLAS_CACHE_DIR", None)
+                else:
+                    os.environ["BILDUNGSATLAS_CACHE_DIR"] = _SAVED_CACHE_DIR
 
 
 def _check_meta(meta: dict[str, dict[str, str]], known: set[str], report: Report,
@@ -137,13 +185,19 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         try:
             gdf = read_geofile(up.data, up.name, opts, report)
             got = import_boundaries(gdf, up.name, opts, idx, areas, report)
+            if not got.empty:
+                merged = _merge_areas(areas, got, levels, report, up.name)
         except BoundaryError as err:
             report.error(up.name, str(err))
             fatal = True
             continue
+        except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
+            _unexpected(up.name, err, report)
+            fatal = True
+            continue
         if not got.empty:
             new_areas.append(got)
-            areas = _merge_areas(areas, got, levels, report, up.name)
+            areas = merged
     removed_ids = set(current.areas["area_id"].astype(str)) - set(areas["area_id"].astype(str))
 
     # --- metadata and indicator tables ------------------------------------------------------
@@ -152,7 +206,11 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         if (table := _table_of(up, report)) is None:
             fatal = True
             continue
-        metadata.update(read_metadata(table, report))
+        try:
+            metadata.update(read_metadata(table, report))
+        except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
+            _unexpected(up.name, err, report)
+            fatal = True
     for ind_id, row in request.indicator_meta.items():
         metadata[ind_id] = {**metadata.get(ind_id, {}), **row, "id": ind_id}
     idx = AreaIndex.of(areas.drop(columns="geometry"), levels)
@@ -162,7 +220,12 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         if (table := _table_of(up, report)) is None:
             fatal = True
             continue
-        res = import_values(table, idx, catalogue, report, opts, metadata)
+        try:
+            res = import_values(table, idx, catalogue, report, opts, metadata)
+        except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
+            _unexpected(up.name, err, report)
+            fatal = True
+            continue
         result.mappings[up.name] = res.mapping
         imported_values.append(res.values)
         for ind_id, meta in res.new_indicators.items():
@@ -187,7 +250,11 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         if (table := _table_of(up, report)) is None:
             fatal = True
             continue
-        new_insts.append(import_institutions(table, idx, areas, report, opts))
+        try:
+            new_insts.append(import_institutions(table, idx, areas, report, opts))
+        except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
+            _unexpected(up.name, err, report)
+            fatal = True
 
     rejected_rows = any(i.line for i in report.errors)
     file_errors = fatal or any(not i.line for i in report.errors)
@@ -214,7 +281,8 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     tables = AtlasTables(areas=areas, indicators=catalogue, values=values,
                          institutions=institutions, sources=sources, version="pruefung")
     try:
-        result.repository = build_repository(tables, settings)
+        with _without_display_cache():
+            result.repository = build_repository(tables, settings)
     except (AtlasError, ValueError, KeyError) as err:
         report.error("", f"Der neue Datenstand wäre nicht konsistent: {err}")
         return result

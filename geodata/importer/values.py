@@ -46,6 +46,7 @@ _NOT_AREAS = {"insgesamt", "summe", "zusammen", "gesamt", "total", "deutschland"
 SATZART = {"10": "Land", "20": "Regierungsbezirk", "30": "Region", "40": "kreis",
            "50": "Gemeindeverband", "60": "gemeinde"}
 PERCENT_UNITS = {"%", "prozent"}
+KIND_NAMES = {"count": "Anzahl", "rate": "Quote", "mean": "Mittelwert"}
 
 
 @dataclass
@@ -141,6 +142,19 @@ def propose_mapping(table: RawTable, catalogue: pd.DataFrame,
     return mapping
 
 
+def merge_mapping(proposed: dict[str, str], corrections: dict[str, str] | None) -> dict[str, str]:
+    """The proposed mapping with the user's corrections on top: columns not named keep their
+    proposed role, except a single role (key, name, year …) that a correction gives to another
+    column."""
+    if not corrections:
+        return dict(proposed)
+    taken = {r for r in corrections.values() if r in ROLE_LABELS and r != "ignorieren"}
+    out = {c: corrections.get(c, "ignorieren" if r in taken else r) for c, r in proposed.items()}
+    for c, r in corrections.items():
+        out.setdefault(c, r)  # a column the file lacks: reported by the caller
+    return out
+
+
 def read_metadata(table: RawTable, report: Report) -> dict[str, dict[str, str]]:
     """Catalogue rows for new indicators from a metadata file (columns as in
     ``geodata/indikatoren.csv``; at least ``id`` and ``name``)."""
@@ -193,7 +207,7 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
     metadata = metadata or {}
     f = table.file
     counts = report.file(f)
-    mapping = dict(options.mapping or propose_mapping(table, catalogue, options))
+    mapping = merge_mapping(propose_mapping(table, catalogue, options), options.mapping)
     unknown_cols = set(mapping) - set(table.header)
     for col in sorted(unknown_cols):
         report.error(f, f"Die Zuordnung nennt die Spalte „{col}“, die es in der Datei nicht gibt.")
@@ -204,7 +218,11 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
     for col, role in mapping.items():
         if role.startswith("wert:"):
             _w, ind, yr = (role.split(":", 2) + ["", ""])[:3]
-            value_cols[col] = (ind, yr)
+            if yr.strip() and not (yr.strip().isdigit() and 1900 <= int(yr) <= 2100):
+                report.error(f, f"Die Zuordnung „{role}“ nennt kein gültiges Jahr („{yr}“); "
+                             f"erwartet z. B. „wert:{ind or 'indikator'}:2023“.", column=col)
+                continue
+            value_cols[col] = (ind, yr.strip())
         elif role in ROLE_LABELS and role != "ignorieren":
             if role in by_role:
                 report.error(f, f"Die Rolle „{ROLE_LABELS[role]}“ ist zwei Spalten zugeordnet "
@@ -222,6 +240,14 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
     if "schluessel" not in by_role and "name" not in by_role:
         report.error(f, "Weder eine Schlüssel- noch eine Namensspalte gefunden: so lassen sich "
                      "die Zeilen keinem Gebiet zuordnen.")
+    within = options.within
+    if within is not None and str(within).strip():
+        within = idx.find_key(str(within).strip(), [lvl.id for lvl in idx.levels])
+        if within is None:
+            report.error(f, f"Das Gebiet „{options.within}“ (alle Namen liegen darin) ist im "
+                         "Atlas unbekannt; bitte den Schlüssel prüfen (z. B. 08212000).")
+    else:
+        within = None
     if report.errors and any(i.file == f and not i.line for i in report.errors):
         counts.read += len(table.rows)
         counts.rejected += len(table.rows)
@@ -286,14 +312,14 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
             if not name:
                 problems.append((col, "kein Gebietsname"))
             else:
-                hits = idx.find_name(name, levels, options.within)
+                hits = idx.find_name(name, levels, within)
                 if len(hits) == 1:
                     area_id = hits[0]
                 elif len(hits) > 1:
                     problems.append((col, f"Der Name „{name}“ ist mehrdeutig ({', '.join(hits[:5])})"
                                      "; bitte eine Schlüsselspalte verwenden"))
                 else:
-                    sugg = idx.suggest(name, levels, options.within)
+                    sugg = idx.suggest(name, levels, within)
                     problems.append((col, f"Kein Gebiet heißt „{name}“"
                                      + (f" – meinten Sie „{sugg}“?" if sugg else "")))
         year_cell = cell(cells, "jahr")
@@ -379,7 +405,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                         "Metadaten.")
         else:
             report.warning(f, f"Neuer Indikator „{ind_id}“: Metadaten vorgeschlagen (Name "
-                           f"„{meta['name']}“, Art {meta['kind']}, Richtung neutral); bitte im "
+                           f"„{meta['name']}“, Art {KIND_NAMES.get(meta['kind'], meta['kind'])}"
+                           ", Richtung neutral); bitte im "
                            "Formular oder mit einer Metadaten-Datei ergänzen.")
     values = pd.DataFrame(out_rows, columns=["area_id", "indicator_id", "year", "value",
                                              "numerator", "denominator"]) if out_rows else _empty()
