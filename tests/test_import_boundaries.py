@@ -84,7 +84,7 @@ def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, setting
             "Schlüssel erhalten.") in texts
     assert ("Warnung: ka.gpkg: Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
             "(1): Südstadt.") in texts
-    assert "ka.gpkg: 1 Gebiete neu, 26 aktualisiert, 1 entfallen." in rep.summary
+    assert "ka.gpkg: 1 Gebiet neu, 26 aktualisiert, 1 entfällt." in rep.summary
     # SOURCES.md (checked independently when the data were prepared): 1.44 km² = 0.83 % of
     # Karlsruhe is not covered by its quarters.
     assert ("Hinweis: ka.gpkg: 0,83 % der Fläche von Karlsruhe (08212000) sind von keinem "

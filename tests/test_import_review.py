@@ -3,28 +3,23 @@ comment (file contents crafted here, never written into the project folders)."""
 
 from __future__ import annotations
 
-import io
-import zipfile
-from pathlib import Path
+import json
+import os
 
-import geopandas as gpd
 import pandas as pd
 import pyogrio
 import shapely
 
+from geodata.importer.__main__ import main as cli_main
 from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, check_import
-from geodata.importer.values import ValueOptions
+from geodata.importer.report import Report
+from geodata.importer.values import ValueOptions, merge_mapping
+from geodata.repository import build_repository
+from geodata.store import GpkgStore
+from tests.test_import_boundaries import _gpkg_bytes, _halves, _zip
 
 SECRET = "geheim-7f3a9c;Zugangsdaten;nicht-veroeffentlichen"
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buf.getvalue()
 
 
 def _vrt(target) -> bytes:
@@ -113,24 +108,8 @@ def test_sparse_last_rows_are_data_not_footnotes(atlas, settings):
     assert v[("08212000-007", "kitas", 2023)] == 3.0  # Oststadt
 
 
-def _halves(atlas, ags: str) -> gpd.GeoDataFrame:
-    """The Gemeinde cut into a southern and a northern half at the middle of its bbox."""
-    g = atlas.areas.loc[atlas.areas["area_id"] == ags, "geometry"].iloc[0]
-    x0, y0, x1, y1 = g.bounds
-    ym = (y0 + y1) / 2
-    return gpd.GeoDataFrame({"name": ["Süd", "Nord"]}, geometry=[
-        shapely.intersection(g, shapely.box(x0, y0, x1, ym)),
-        shapely.intersection(g, shapely.box(x0, ym, x1, y1))], crs="EPSG:25832")
-
-
-def _gpkg(gdf, tmp_path: Path, name: str = "x.gpkg") -> bytes:
-    path = tmp_path / name
-    gdf.to_file(path, driver="GPKG")
-    return path.read_bytes()
-
-
 def test_parent_without_leading_zero_is_restored_or_refused(atlas, settings, tmp_path):
-    data = _gpkg(_halves(atlas, "06433003"), tmp_path)
+    data = _gpkg_bytes(_halves(atlas, "06433003"), tmp_path)
     # "6433003" lost its zero: restored to the Gemeinde key 06433003 (8 digits)
     ok = check_import(atlas, settings, ImportRequest(boundaries=[
         (Upload("bue.gpkg", data), BoundaryOptions(level="quartier", parent="6433003"))]))
@@ -204,3 +183,114 @@ def test_unexpected_exception_becomes_a_report_line(atlas, settings, monkeypatch
         "Fehler: w.csv: Die Datei „w.csv“ konnte nicht gelesen werden: unerwarteter Fehler "
         "(KeyError: „'spalte'“). Bitte die Datei prüfen; nichts wurde übernommen."]
     assert result.tables is None
+
+
+def test_cli_exit_code_is_1_when_writing_fails(tmp_path, monkeypatch, capsys):
+    class FailingStore(GpkgStore):
+        def write(self, *_args, **_kwargs):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("geodata.importer.__main__.default_store",
+                        lambda _daten: FailingStore(tmp_path / "daten"))
+    table = tmp_path / "ew.csv"
+    table.write_bytes("Schlüssel;Einwohner\n06433012;11\n".encode())
+    # the check passes, writing fails: 1 (before: 0, since the check had produced tables)
+    assert cli_main(["--tabelle", str(table), "--jahr", "2023"]) == 1
+    assert "Schreiben fehlgeschlagen" in capsys.readouterr().out
+    # only checking never writes: 0
+    assert cli_main(["--tabelle", str(table), "--jahr", "2023", "--pruefen"]) == 0
+
+
+def test_report_csv_escapes_every_formula_start():
+    rep = Report()
+    rep.error("-1+1.csv", "-2+3 ist kein Schlüssel.", 7, "-1+1")
+    rep.warning("a.csv", "+A1", 0, "@SUM(A1)")
+    rep.note("a.csv", "\tTab", 2, "=1")
+    # hand-written: every text cell starting with = + - @ TAB gets an apostrophe, the line
+    # numbers stay numbers
+    assert rep.to_csv().splitlines()[1:] == [
+        "Fehler;'-1+1.csv;7;'-1+1;'-2+3 ist kein Schlüssel.",
+        "Warnung;a.csv;;'@SUM(A1);'+A1",
+        "Hinweis;a.csv;2;'=1;'\tTab",
+    ]
+
+
+def test_one_correction_keeps_the_rest_of_the_proposed_mapping(atlas, settings):
+    csv = "Schlüssel;Einwohner;Kinder 0-3\n06433012;11;5\n".encode()
+    result = check_import(atlas, settings, ImportRequest(tables=[
+        (Upload("k.csv", csv), ValueOptions(year=2023, mapping={"Kinder 0-3":
+                                                                "wert:kinder_u3:"}))]))
+    assert result.mappings["k.csv"] == {"Schlüssel": "schluessel",
+                                        "Einwohner": "wert:einwohner:",
+                                        "Kinder 0-3": "wert:kinder_u3:"}
+    v = result.tables.values.set_index(["area_id", "indicator_id", "year"])["value"]
+    assert v[("06433012", "einwohner", 2023)] == 11.0
+    assert v[("06433012", "kinder_u3", 2023)] == 5.0
+    # a correction that gives the key role to another column takes it from the proposed one
+    assert merge_mapping({"AGS": "schluessel", "Nr": "ignorieren", "X": "wert:x:"},
+                         {"Nr": "schluessel"}) == {"AGS": "ignorieren", "Nr": "schluessel",
+                                                   "X": "wert:x:"}
+
+
+def test_check_build_does_not_touch_the_display_cache(atlas, settings, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BILDUNGSATLAS_CACHE_DIR", str(cache))
+    data = _gpkg_bytes(_halves(atlas, "06433003"), tmp_path)
+    result = check_import(atlas, settings, ImportRequest(boundaries=[
+        (Upload("bue.gpkg", data), BoundaryOptions(level="quartier"))]))
+    assert result.repository is not None
+    assert not cache.exists()  # nothing written by the check
+    assert os.environ["BILDUNGSATLAS_CACHE_DIR"] == str(cache)  # switch restored
+    # the same build outside a check does use the cache (so the assertion above can fail)
+    build_repository(result.tables, settings)
+    assert len(list(cache.glob("display-*.json"))) == 1
+
+
+def _geojson(features: list[tuple[str, dict]]) -> bytes:
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": n}, "geometry": g} for n, g in features]},
+        ensure_ascii=False).encode()
+
+
+def test_mac_archive_leftovers_collections_and_german_geometry_names(atlas, settings):
+    g = atlas.areas.loc[atlas.areas["area_id"] == "06433003", "geometry"].iloc[0]
+    x0, y0, x1, y1 = g.bounds
+    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
+    south = shapely.intersection(g, shapely.box(x0, y0, x1, ym))
+    north = shapely.intersection(g, shapely.box(x0, ym, x1, y1))
+    gc = shapely.GeometryCollection([north, shapely.LineString([(xm, ym), (xm, y1)])])
+    gj = json.loads(_geojson([
+        ("Süd", json.loads(shapely.to_geojson(south))),
+        ("Nord", json.loads(shapely.to_geojson(gc))),  # valid collection: polygon + line
+        ("Brunnen", {"type": "Point", "coordinates": [xm, ym]}),
+        ("Weg", {"type": "LineString", "coordinates": [[x0, ym], [x1, ym]]}),
+    ]))
+    data = _zip({"stadtteile.geojson": json.dumps(gj).encode(),
+                 "__MACOSX/._stadtteile.geojson": b"\x00\x05\x16\x07junk",
+                 "._stadtteile.geojson": b"\x00\x05\x16\x07junk"})
+    result = check_import(atlas, settings, ImportRequest(boundaries=[
+        (Upload("st.zip", data), BoundaryOptions(level="quartier", parent="06433003",
+                                                       crs="EPSG:25832"))]))
+    assert [i.text() for i in result.report.errors] == [
+        "Fehler: st.zip, Zeile 3: Geometrie ist ein Punkt, keine Fläche. Fläche abgelehnt.",
+        "Fehler: st.zip, Zeile 4: Geometrie ist eine Linie, keine Fläche. Fläche abgelehnt."]
+    assert result.report.count_lines() == ["st.zip: 4 Zeilen gelesen, 2 übernommen, 2 abgelehnt"]
+    partial = check_import(atlas, settings, ImportRequest(allow_partial=True, boundaries=[
+        (Upload("st.zip", data), BoundaryOptions(level="quartier", parent="06433003",
+                                                       crs="EPSG:25832"))]))
+    areas = partial.tables.areas.set_index("name")
+    # the line inside the collection is dropped: only the northern polygon is left
+    assert areas.loc["Nord", "geometry"].geom_type == "Polygon"
+    assert abs(areas.loc["Nord", "geometry"].area - north.area) < 1.0
+
+
+def test_new_indicator_kind_and_counts_in_german(atlas, settings):
+    csv = "Schlüssel;Spielplätze\n06433012;4\n".encode()
+    result = check_import(atlas, settings, ImportRequest(tables=[
+        (Upload("s.csv", csv), ValueOptions(year=2023))]))
+    assert [i.text() for i in result.report.warnings] == [
+        "Warnung: s.csv: Neuer Indikator „spielplaetze“: Metadaten vorgeschlagen (Name "
+        "„Spielplätze“, Art Anzahl, Richtung neutral); bitte im Formular oder mit einer "
+        "Metadaten-Datei ergänzen."]
+    # one value; the demo has no such indicator, so nothing is replaced
+    assert "1 Wert importiert, davon ersetzen 0 bestehende Werte." in result.report.summary

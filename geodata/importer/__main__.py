@@ -72,7 +72,8 @@ def _read(path: Path) -> Upload:
     try:
         return Upload(path.name, path.read_bytes())
     except OSError as err:
-        raise SystemExit(f"Die Datei {path} ist nicht lesbar: {err.strerror}") from err
+        raise SystemExit(f"Die Datei {path} ist nicht lesbar (Meldung des Betriebssystems: "
+                         f"„{err.strerror}“).") from err
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,8 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     print(result.report.text())
     if args.bericht:
         args.bericht.write_text(result.report.to_csv(), encoding="utf-8-sig")
-    if result.tables is None:
-        return 1
+    if result.tables is None or (not args.pruefen and result.version is None):
+        return 1  # errors found, or writing the checked data failed
     if args.pruefen:
         print("Nur geprüft (--pruefen): nichts geschrieben.")
     return 0

@@ -434,7 +434,8 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
                     and key[:5] in parent_geoms:
                 parent = key[:5]
         share = None
-        if parent_level and not parent and geom is not None and not geom.is_empty and tree:
+        has_area = geom is not None and not geom.is_empty and geom.area > 0
+        if parent_level and not parent and has_area and tree:
             hits = tree.query(geom, predicate="intersects")
             best, best_area = None, 0.0
             for h in hits:
@@ -445,8 +446,7 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
                 problems.append(("", f"liegt in keinem Gebiet der Ebene {parent_level.name}"))
             else:
                 parent, share = str(best), 100 * best_area / geom.area
-        if parent_level and parent and share is None and geom is not None and not geom.is_empty \
-                and parent in parent_geoms:
+        if parent_level and parent and share is None and has_area and parent in parent_geoms:
             share = 100 * shapely.intersection(geom, parent_geoms[parent]).area / geom.area
         if not parent_level:
             parent = ""

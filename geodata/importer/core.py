@@ -314,8 +314,9 @@ def _merge_areas(areas: gpd.GeoDataFrame, got: gpd.GeoDataFrame, levels, report:
         report.warning(file, f"Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
                        f"({len(gone)}): " + ", ".join(sorted(names)[:20])
                        + (" …" if len(names) > 20 else "") + ".")
-    report.summary.append(f"{file}: {len(added)} Gebiete neu, {len(updated)} aktualisiert, "
-                          f"{len(gone)} entfallen.")
+    report.summary.append(f"{file}: {count(len(added), 'Gebiet', 'Gebiete')} neu, "
+                          f"{len(updated)} aktualisiert, {len(gone)} "
+                          f"{'entfällt' if len(gone) == 1 else 'entfallen'}.")
     keep = areas[~areas["area_id"].isin(gone | keys)]
     merged = pd.concat([keep, got.to_crs(areas.crs)], ignore_index=True)
     merged["_o"] = merged["level"].map(order)
@@ -328,7 +329,9 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
     keys = ["area_id", "indicator_id", "year"]
     kept = old[~old["area_id"].isin(removed)]
     if len(kept) < len(old):
-        report.summary.append(f"{len(old) - len(kept)} Werte entfallener Gebiete werden entfernt.")
+        n = len(old) - len(kept)
+        report.summary.append(f"{count(n, 'Wert', 'Werte')} entfallener Gebiete "
+                              f"{'wird' if n == 1 else 'werden'} entfernt.")
     add = pd.concat([v for v in new if not v.empty], ignore_index=True) if any(
         not v.empty for v in new) else None
     if add is not None:
@@ -336,8 +339,9 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
         overlap = kept.merge(add[keys], on=keys, how="inner")
         kept = kept.merge(add[keys].assign(_n=1), on=keys, how="left")
         kept = kept[kept["_n"].isna()].drop(columns="_n")
-        report.summary.append(f"{count(len(add), 'Wert', 'Werte')} importiert, davon ersetzen "
-                              f"{len(overlap)} bestehende Werte.")
+        report.summary.append(f"{count(len(add), 'Wert', 'Werte')} importiert, davon "
+                              + ("ersetzt 1 einen bestehenden Wert." if len(overlap) == 1 else
+                                 f"ersetzen {len(overlap)} bestehende Werte."))
         merged = pd.concat([kept, add], ignore_index=True)
     else:
         merged = kept
@@ -355,11 +359,11 @@ def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
     n_rates = int(fresh["indicator_id"].isin(derived).sum())
     n_sums = len(fresh) - n_rates
     if n_sums:
-        report.summary.append(f"{count(n_sums, 'Anzahl', 'Anzahlen')} übergeordneter Gebiete aus ihren Teilgebieten "
-                              "summiert.")
+        report.summary.append(f"{count(n_sums, 'Anzahl', 'Anzahlen')} übergeordneter Gebiete "
+                              "aus ihren Teilgebieten summiert.")
     if n_rates:
-        report.summary.append(f"{n_rates} Quoten und Mittelwerte neu aus Zähler und Nenner "
-                              "berechnet.")
+        report.summary.append(f"{count(n_rates, 'Quote oder Mittelwert', 'Quoten und Mittelwerte')}"
+                              " neu aus Zähler und Nenner berechnet.")
     return out.sort_values(["indicator_id", "year", "area_id"], kind="stable").reset_index(drop=True)
 
 
@@ -374,8 +378,10 @@ def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
         fresh = pd.concat(add, ignore_index=True)
         replaced = inst["inst_id"].isin(fresh["inst_id"])
         if replaced.any():
-            report.summary.append(f"{int(replaced.sum())} bestehende Einrichtungen werden "
-                                  "durch die importierten ersetzt.")
+            n = int(replaced.sum())
+            report.summary.append("1 bestehende Einrichtung wird durch die importierte ersetzt."
+                                  if n == 1 else f"{n} bestehende Einrichtungen werden durch "
+                                  "die importierten ersetzt.")
         inst = pd.concat([inst[~replaced], fresh], ignore_index=True)
     # Institutions in areas that changed: assign again by their point (else to the parent).
     touched = set(removed)
@@ -409,7 +415,9 @@ def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
                 inst.at[i, "area_id"] = target
                 moved += 1
         if moved:
-            report.summary.append(f"{moved} Einrichtungen liegen jetzt in einem neuen Gebiet.")
+            report.summary.append("1 Einrichtung liegt jetzt in einem neuen Gebiet." if moved == 1
+                                  else f"{moved} Einrichtungen liegen jetzt in einem neuen "
+                                  "Gebiet.")
     out = gpd.GeoDataFrame(inst, geometry="geometry", crs=METRIC_CRS)
     return out.sort_values("inst_id", kind="stable").reset_index(drop=True)
 

@@ -154,6 +154,6 @@ class Report:
 
 def _cell(text: str) -> str:
     """Text from uploaded files must not become a spreadsheet formula (CSV injection)."""
-    if text[:1] in ("=", "+", "@", "\t", "\r") or (text[:1] == "-" and not text[1:2].isdigit()):
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + text
     return text
