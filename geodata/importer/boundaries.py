@@ -377,13 +377,13 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
     if name_col is None:
         raise BoundaryError("Keine Namensspalte gefunden (erwartet z. B. „name“); vorhanden: "
                             + ", ".join(cols) + ".")
-    report.summary.append(
-        f"{filename}: Ebene {level.name}; Schlüssel aus „{key_col or '(erzeugt)'}“, Name aus "
-        f"„{name_col}“, übergeordnetes Gebiet aus "
-        + (f"„{parent_col}“" if parent_col else options.parent or "dem Schlüssel oder räumlich"))
     parents = current[current["level"] == parent_level.id] if parent_level else current.iloc[0:0]
     parent_geoms = dict(zip(parents["area_id"].astype(str), parents.geometry.values, strict=True))
     given_parent = _given_parent(options.parent, parent_level, parent_geoms, level)
+    report.summary.append(
+        f"{filename}: Ebene {level.name}; Schlüssel aus „{key_col or '(erzeugt)'}“, Name aus "
+        f"„{name_col}“, übergeordnetes Gebiet aus "
+        + (f"„{parent_col}“" if parent_col else given_parent or "dem Schlüssel oder räumlich"))
     tree = shapely.STRtree(parents.geometry.values) if len(parents) else None
     parent_ids = parents["area_id"].astype(str).to_numpy()
     shape = key_shape(level)

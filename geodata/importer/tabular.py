@@ -92,7 +92,8 @@ def _split(text: str, sep: str) -> list[tuple[int, list[str]]]:
         except StopIteration:
             break
         except csv.Error as err:
-            raise TableError(f"Zeile {start}: die CSV-Struktur ist kaputt ({err}).") from err
+            raise TableError(f"Zeile {start}: die CSV-Struktur ist kaputt (Meldung des "
+                             f"CSV-Lesers: „{err}“).") from err
         if len(rows) >= MAX_ROWS:
             raise TableError(f"Die Datei hat mehr als {MAX_ROWS} Zeilen.")
         rows.append((start, [c.strip() for c in row]))
