@@ -102,13 +102,15 @@ def display_data(
     tolerance: dict[str, float],
     coverage: dict[str, bool],
     version: str,
+    use_cache: bool = True,
 ) -> tuple[dict[str, str], dict[str, tuple[float, float]], dict[str, Bounds]]:
     """Per area: display GeoJSON geometry (text), label point (lon, lat) inside the area and
-    bounds (south, west, north, east), from the disk cache when the version matches."""
+    bounds (south, west, north, east), from the disk cache when the version matches
+    (``use_cache=False``: never read or write the cache, e.g. for an import's check build)."""
     key = hashlib.blake2b(orjson.dumps([CACHE_FORMAT, version, DISPLAY_DECIMALS,
                                         sorted(tolerance.items()), sorted(coverage.items()),
                                         list(area_ids)]), digest_size=12).hexdigest()
-    folder = cache_dir()
+    folder = cache_dir() if use_cache else None
     path = folder / f"display-{key}.json" if folder else None
     if path is not None and path.exists():
         try:

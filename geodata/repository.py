@@ -543,8 +543,10 @@ def load_repository(
     return build_repository(read_atlas_tables(gpkg), load_settings(config))
 
 
-def build_repository(tables: AtlasTables, settings: Settings) -> Repository:
-    """Build the immutable `Repository` from the stored tables.
+def build_repository(tables: AtlasTables, settings: Settings,
+                     display_cache: bool = True) -> Repository:
+    """Build the immutable `Repository` from the stored tables (``display_cache=False``: do
+    not use the on-disk cache of display geometry).
 
     Raises
     ------
@@ -592,7 +594,7 @@ def build_repository(tables: AtlasTables, settings: Settings) -> Repository:
         areas_df["level"].astype(str).tolist(),
         {lvl.id: lvl.display_tolerance_m for lvl in settings.levels},
         {lvl.id: lvl.display_coverage for lvl in settings.levels},
-        version=tables.version,
+        version=tables.version, use_cache=display_cache,
     )
     allb = np.array(list(bounds.values()))
     bounds[ROOT] = (

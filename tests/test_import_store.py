@@ -74,8 +74,8 @@ def test_import_killed_while_writing_keeps_serving_the_old_data(store, monkeypat
     result = run_import(store, settings, _request())
     assert result.version is None
     assert result.report.errors[-1].text() == (
-        "Fehler: Schreiben fehlgeschlagen, der bisherige Datenstand bleibt: Datenträger voll "
-        "(simuliert)")
+        "Fehler: Schreiben fehlgeschlagen, der bisherige Datenstand bleibt (Meldung des "
+        "Betriebssystems: „Datenträger voll (simuliert)“).")
     assert store.current_version() == BASE_VERSION
     assert list((store.data_dir / "versionen").iterdir()) == []  # no half-written file left
     time.sleep(0.05)

@@ -8,12 +8,8 @@ with errors never writes. Every outcome comes with a German `Report`.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -111,36 +107,6 @@ def _table_of(up: Upload, report: Report) -> RawTable | None:
     except Exception as err:  # noqa: BLE001  (safety net: see _unexpected)
         _unexpected(up.name, err, report)
         return None
-
-
-_NO_CACHE_LOCK = threading.Lock()
-_NO_CACHE_USERS = 0
-_SAVED_CACHE_DIR: str | None = None
-
-
-@contextlib.contextmanager
-def _without_display_cache() -> Iterator[None]:
-    """Build a check's repository without the on-disk display cache: a check must neither
-    write cache files nor reuse geometry cached under another data set with the same version
-    text. `geodata.display.cache_dir` reads ``BILDUNGSATLAS_CACHE_DIR`` on every call (empty =
-    no cache); concurrent checks share one switch (counted), and the previous value is
-    restored when the last one ends."""
-    global _NO_CACHE_USERS, _SAVED_CACHE_DIR  # noqa: PLW0603
-    with _NO_CACHE_LOCK:
-        if _NO_CACHE_USERS == 0:
-            _SAVED_CACHE_DIR = os.environ.get("BILDUNGSATLAS_CACHE_DIR")
-            os.environ["BILDUNGSATLAS_CACHE_DIR"] = ""
-        _NO_CACHE_USERS += 1
-    try:
-        yield
-    finally:
-        with _NO_CACHE_LOCK:
-            _NO_CACHE_USERS -= 1
-            if _NO_CACHE_USERS == 0:
-                if _SAVED_CACHE_DIR is None:
-                    os.environ.pop("BILDUNGSATLAS_CACHE_DIR", None)
-                else:
-                    os.environ["BILDUNGSATLAS_CACHE_DIR"] = _SAVED_CACHE_DIR
 
 
 def _check_meta(meta: dict[str, dict[str, str]], known: set[str], report: Report,
@@ -281,8 +247,8 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     tables = AtlasTables(areas=areas, indicators=catalogue, values=values,
                          institutions=institutions, sources=sources, version="pruefung")
     try:
-        with _without_display_cache():
-            result.repository = build_repository(tables, settings)
+        # A check neither writes cache files nor reuses geometry cached for other data.
+        result.repository = build_repository(tables, settings, display_cache=False)
     except (AtlasError, ValueError, KeyError) as err:
         report.error("", f"Der neue Datenstand wäre nicht konsistent: {err}")
         return result
@@ -434,8 +400,12 @@ def run_import(store, settings: Settings, request: ImportRequest, note: str = ""
     try:
         # Written only if no other import switched the version meanwhile (no lost update).
         result.version = store.write(result.tables, note or "Import", base=base)
-    except (OSError, AtlasError) as err:
-        result.report.error("", f"Schreiben fehlgeschlagen, der bisherige Datenstand bleibt: {err}")
+    except OSError as err:  # the operating system's text is English: quote it
+        result.report.error("", "Schreiben fehlgeschlagen, der bisherige Datenstand bleibt "
+                            f"(Meldung des Betriebssystems: „{err.strerror or err}“).")
+        return result
+    except AtlasError as err:
+        result.report.error("", f"Nicht gespeichert, der bisherige Datenstand bleibt: {err}")
         return result
     result.report.summary.insert(0, f"Importiert als Version {result.version}.")
     return result
