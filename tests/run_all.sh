@@ -11,6 +11,6 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core poppler-
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils \
     postgresql postgresql-postgis >/dev/null
 fi
-python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
 python3 -m ruff check .
 python3 -m pytest -q -p no:cacheprovider

@@ -80,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     store = default_store(args.daten)
     if args.versionen:
-        for v in store.versions():
+        try:
+            versions = store.versions()
+        except AtlasError as err:
+            print(err, file=sys.stderr)
+            return 1
+        for v in versions:
             mark = "*" if v.current else " "
             print(f"{mark} {v.id:<24} {v.created:<21} {v.note}")
         return 0
@@ -108,6 +113,12 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--spalte „{item}“: erwartet SPALTE=ROLLE.", file=sys.stderr)
                 return 2
             mapping[col] = role
+    if args.bericht and not args.bericht.resolve().parent.is_dir():
+        # Checked before importing: a report that cannot be written must not follow a write.
+        print(f"--bericht „{args.bericht}“: den Ordner „{args.bericht.resolve().parent}“ gibt es "
+              "nicht; bitte anlegen oder einen anderen Pfad angeben. Nichts geschrieben.",
+              file=sys.stderr)
+        return 2
     warn, error = thresholds(DEFAULT_CONFIG)
     req = ImportRequest(
         boundaries=[(_read(p), BoundaryOptions(
