@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from pyproj import Transformer
 
-from geodata.importer.core import ImportRequest, Upload, check_import
+from geodata.importer.core import ImportRequest, Upload, check_import, run_import
 from geodata.importer.facilities import InstitutionOptions, detect_crs
 from geodata.repository import load_settings
+from geodata.store import GpkgStore
 
 
 def _point_in(atlas, area_id: str) -> tuple[float, float]:
@@ -66,3 +68,59 @@ def test_coordinate_systems_detected_by_value_range():
     assert detect_crs(np.array([3456450.0]), np.array([5431500.0]))[0] == "EPSG:31467"
     code, what, _x = detect_crs(np.array([49.01]), np.array([8.40]))
     assert code is None and "vertauscht" in what
+
+
+def _german(v: float, decimals: int) -> str:
+    return f"{v:.{decimals}f}".replace(".", ",")
+
+
+def test_gauss_krueger_lonlat_and_zone_prefixed_utm_land_where_utm_does(atlas, tmp_path):
+    """The same two places as UTM 32, Gauß-Krüger strip 3, lon/lat and UTM with the zone
+    prefix "32" (converted here with pyproj), one file each, imported and written: every
+    point lies in the same Stadtteil as in UTM and is stored within 1 m of it."""
+    sx, sy = _point_in(atlas, "08212000-003")  # Südstadt, Karlsruhe
+    dx, dy = _point_in(atlas, "08212000-019")  # Durlach
+    places = {"Kita Süd": ("Kita", sx + 0.5, sy + 0.25, "08212000-003"),
+              "Schule Durlach": ("Grundschule", dx - 0.75, dy + 0.5, "08212000-019")}
+    to_gk = Transformer.from_crs("EPSG:25832", "EPSG:31467", always_xy=True)
+    to_ll = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
+    variants = {  # file → (header of x/y, x/y as written, the detection the report names)
+        "utm.csv": ("Rechtswert;Hochwert", lambda x, y: (_german(x, 2), _german(y, 2)),
+                    "UTM Zone 32 (ETRS89, EPSG:25832)"),
+        "gk.csv": ("Rechtswert;Hochwert",
+                   lambda x, y: tuple(_german(v, 3) for v in to_gk.transform(x, y)),
+                   "Gauß-Krüger Streifen 3 (EPSG:31467)"),
+        "lonlat.csv": ("Länge;Breite",
+                       lambda x, y: tuple(_german(v, 9) for v in to_ll.transform(x, y)),
+                       "Längen-/Breitengrade (WGS84, EPSG:4326)"),
+        "utm_zone.csv": ("Ostwert;Nordwert",
+                         lambda x, y: (_german(32_000_000 + x, 2), _german(y, 2)),
+                         "UTM Zone 32 mit Zonenangabe (EPSG:25832)"),
+    }
+    uploads = []
+    for file, (xy_header, convert, _what) in variants.items():
+        rows = [f"Name;Art;{xy_header}"]
+        for name, (art, x, y, _area) in places.items():
+            rows.append(f"{name} ({file});{art};" + ";".join(convert(x, y)))
+        uploads.append((Upload(file, ("\n".join(rows) + "\n").encode("utf-8")),
+                        InstitutionOptions()))
+    gk_x = to_gk.transform(sx, sy)[0]
+    assert 3_400_000 < gk_x < 3_500_000  # really strip 3, not UTM with another offset
+    store = GpkgStore(tmp_path / "daten")
+    result = run_import(store, load_settings(), ImportRequest(institutions=uploads))
+    rep = result.report
+    assert rep.ok and result.version, rep.lines()
+    assert [i.text() for i in rep.issues] == [
+        f"Hinweis: {file}: Koordinaten erkannt als {what}."
+        for file, (_h, _c, what) in variants.items()]
+    assert rep.count_lines() == [f"{file}: 2 Zeilen gelesen, 2 übernommen, 0 abgelehnt"
+                                 for file in variants]
+    # read back what was stored, compared in UTM 32
+    stored = store.read().institutions.to_crs("EPSG:25832")
+    for file in variants:
+        for name, (_art, x, y, area) in places.items():
+            row = stored[stored["name"] == f"{name} ({file})"]
+            assert len(row) == 1, (file, name)
+            assert row["area_id"].iloc[0] == area, (file, name)
+            p = row.geometry.iloc[0]
+            assert abs(p.x - x) < 1 and abs(p.y - y) < 1, (file, name, p.x - x, p.y - y)

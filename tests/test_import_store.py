@@ -157,11 +157,15 @@ def test_import_process_killed_while_writing(tmp_path):
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     versions = data / "versionen"
     deadline = time.monotonic() + 120
-    while not any(versions.glob(".*.tmp.gpkg")) and time.monotonic() < deadline:
+    # wait until the temporary GeoPackage exists: then the kill hits the write itself
+    while not (mid_write := any(versions.glob(".*.tmp.gpkg"))) and time.monotonic() < deadline:
         assert proc.poll() is None, "the import ended before it was killed"
         time.sleep(0.01)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert mid_write, "no temporary GeoPackage appeared within 120 s: nothing killed mid-write"
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished on its own
+    assert any(versions.glob(".*.tmp.gpkg"))  # the torso is left: killed before the rename
     store = GpkgStore(data)
     assert store.current_version() == BASE_VERSION
     assert [v.id for v in store.versions()] == [BASE_VERSION]  # the torso is no version

@@ -29,6 +29,11 @@ from tests.index_expect import expected_z_index
 EXAMPLE = "frankfurt_chancenindex"
 FRANKFURT = "06412000"
 HEADS = ["einwohner", "kinder_u15"]
+# The example's indicators (geodata/indizes/frankfurt_chancenindex.json): all "more need"
+# (direction 1), weight 1; year 2023, at least 300 residents, z clipped at 3 (the defaults
+# of expected_z_index).
+SPECS = [("sgb2_quote_u15", 1, 1.0), ("sprachfoerderbedarf", 1, 1.0),
+         ("quote_ohne_abschluss", 1, 1.0)]
 
 
 
@@ -138,9 +143,7 @@ def test_saved_definitions_are_written_whole(index_dir):
 def test_index_map_classes_match_an_independent_computation(repo):
     state, _ = parse_query(f"?index={EXAMPLE}", repo)
     md = compute_map(repo, state)
-    specs = [("sgb2_quote_u15", 1, 1.0), ("sprachfoerderbedarf", 1, 1.0),
-             ("quote_ohne_abschluss", 1, 1.0)]
-    expected = expected_z_index(repo, FRANKFURT, specs, 2023)
+    expected = expected_z_index(repo, FRANKFURT, SPECS, 2023)
     got = {a: c + 1 for a, c in zip(md.area_ids, md.classification.classes, strict=True)
            if c is not None}
     assert got == {a: cls for a, (_v, cls, _p) in expected.items()}
@@ -163,7 +166,19 @@ def test_allocation_map_shows_the_difference_to_the_even_split(repo):
     diffs = [v for v in md.values if v is not None]
     assert sum(diffs) == 0  # what the winners gain, the losers lose, to the euro
     assert len(diffs) == sum(1 for s in md.states if s == "ok")
+    # Six classes: equal intervals over [-m, +m] with m the largest |difference| (so the
+    # colours are symmetric around the even split), three for "less" and three for "more";
+    # with an even count 0 is a break, so no class mixes winners and losers. Worked out
+    # here: breaks at (j - 3) * m / 3 (j = 1..5), class = number of breaks below the value.
+    m = max(abs(v) for v in diffs)
+    breaks = [(j - 3) * (m / 3) for j in range(1, 6)]
     assert md.classification.k == 6
+    for v, c in zip(md.values, md.classification.classes, strict=True):
+        if v is None:
+            assert c is None
+            continue
+        assert c == sum(1 for b in breaks if b < v), (v, c)
+        assert (c >= 3) == (v > 0)  # orange = more than the even split
     top = md.area_ids[md.values.index(max(diffs))]
     assert md.texts[md.area_ids.index(top)].startswith("+")
     assert compute_map(repo, state).title == md.title
@@ -171,7 +186,8 @@ def test_allocation_map_shows_the_difference_to_the_even_split(repo):
 
 # --- routes and method sheet --------------------------------------------------------------------
 def test_definition_and_method_sheet_routes(client, repo):
-    rated = len(index_bundle(repo, EXAMPLE).result.scores)
+    rated = len(expected_z_index(repo, FRANKFURT, SPECS, 2023))  # the independent oracle
+    assert rated > 0
     resp = client.get(f"/index/{EXAMPLE}.json")
     assert resp.status_code == 200
     assert resp.data == (INDEX_DIR / f"{EXAMPLE}.json").read_bytes()
