@@ -42,6 +42,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geodata.build_demo import write_gpkg
 from geodata.repository import DEFAULT_GPKG
 
 SEED = 20261123
@@ -260,15 +261,9 @@ def build(out: Path) -> None:
     # Geometry, keys and values are invented: only the synthetic source applies.
     sources = sources[sources["id"] == "synthetic"]
     out.unlink(missing_ok=True)
-    pyogrio.write_dataframe(areas, out, layer="areas", driver="GPKG", promote_to_multi=True)
-    pyogrio.write_dataframe(insts, out, layer="institutions", driver="GPKG",
-                            geometry_type="Point")
-    pyogrio.write_dataframe(catalogue, out, layer="indicators", driver="GPKG")
-    pyogrio.write_dataframe(values, out, layer="values", driver="GPKG")
-    pyogrio.write_dataframe(sources, out, layer="sources", driver="GPKG")
-    pyogrio.write_dataframe(pd.DataFrame({"key": ["seed", "builder"],
-                                          "value": [str(SEED), "bench.stress_atlas"]}),
-                            out, layer="meta", driver="GPKG")
+    write_gpkg(out, areas, insts, catalogue, values, sources,
+               pd.DataFrame({"key": ["seed", "builder"],
+                             "value": [str(SEED), "bench.stress_atlas"]}))
     counts = areas["level"].value_counts().to_dict()
     print(f"{out}: {counts}, {len(values):,} values, {len(insts)} schools "
           f"in {time.perf_counter() - t0:.0f} s")
