@@ -15,9 +15,12 @@ os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 from dash import Dash  # noqa: E402  (the environment must be set before dash loads)
 
 from callbacks import register_all  # noqa: E402
-from geodata.live import LiveRepository  # noqa: E402
-from geodata.repository import DEFAULT_GPKG, Repository, load_repository, load_settings  # noqa: E402
-from geodata.store import AtlasStore, default_store  # noqa: E402
+from geodata.model.repository import Repository
+from geodata.model.settings import load_settings
+from geodata.storage.gpkg import DEFAULT_GPKG, load_repository
+from geodata.storage.live import LiveRepository
+from geodata.storage.store import default_store
+from geodata.storage.versions import AtlasStore
 from layers.shell import page  # noqa: E402
 
 ASSETS = Path(__file__).resolve().parent / "assets"

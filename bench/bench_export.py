@@ -14,9 +14,10 @@ import statistics
 import time
 from collections.abc import Callable
 
-from geodata import export
-from geodata.repository import load_repository
-from geodata.state import parse_query
+from geodata import reports as export
+from geodata.reports.shapes import print_shapes
+from geodata.storage.gpkg import load_repository
+from geodata.views.state import parse_query
 
 MAPS = [
     ("Kreise (70), PNG A4 300 dpi", "indikator=sgb2_quote_u15&jahr=2023", "png"),
@@ -44,7 +45,7 @@ def _median(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
 def main() -> None:
     repo = load_repository()
     t0 = time.perf_counter()
-    export._shapes(repo)  # the one-off geometry projection, timed on its own
+    print_shapes(repo)  # the one-off geometry projection, timed on its own
     print(f"Geometrie einmalig nach EPSG:25832 projizieren: {time.perf_counter() - t0:.2f} s")
     print(f"{'Export':56} {'Median':>8} {'Max':>8}")
     for label, query, fmt in MAPS:

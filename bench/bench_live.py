@@ -14,11 +14,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from geodata.live import LiveRepository
-from geodata.mapdata import compute_map
-from geodata.repository import build_repository, load_settings
-from geodata.state import parse_query
-from geodata.store import GpkgStore
+from geodata.model.settings import load_settings
+from geodata.storage.live import LiveRepository
+from geodata.storage.store import GpkgStore
+from geodata.storage.tables import build_repository
+from geodata.views.mapview import compute_map
+from geodata.views.state import parse_query
 from layers.panel import render_panel
 
 CASES = [

@@ -11,8 +11,8 @@ from __future__ import annotations
 import statistics
 import time
 
-from geodata.repository import load_repository
-from geodata.state import parse_query
+from geodata.storage.gpkg import load_repository
+from geodata.views.state import parse_query
 from layers.panel import render_panel
 
 CASES = [

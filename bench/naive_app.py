@@ -24,7 +24,9 @@ import plotly.express as px  # noqa: E402
 import shapely  # noqa: E402
 from dash import Dash, Input, Output, State, dcc, html  # noqa: E402
 
-from geodata.repository import ROOT, Repository, load_repository  # noqa: E402
+from geodata.model.entities import ROOT
+from geodata.model.repository import Repository
+from geodata.storage.gpkg import load_repository
 
 GRAPH = "karte"
 INDICATOR = "indikator"

@@ -19,13 +19,13 @@ def main() -> None:
     kind, gpkg, port = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
     from werkzeug.serving import make_server
 
-    from geodata.repository import load_repository
+    from geodata.storage.gpkg import load_repository
 
     if kind == "ours":
         import tempfile
 
         from app import create_app
-        from geodata.store import GpkgStore
+        from geodata.storage.store import GpkgStore
 
         data = Path(tempfile.mkdtemp(prefix="ba-bench-"))
         app = create_app(store=GpkgStore(data, base=gpkg))

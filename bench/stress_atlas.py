@@ -42,8 +42,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geodata.build_demo import write_gpkg
-from geodata.repository import DEFAULT_GPKG
+from geodata.storage.gpkg import DEFAULT_GPKG, write_gpkg
 
 SEED = 20261123
 N_KREISE = 400

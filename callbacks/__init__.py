@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from geodata.repository import Repository
+from geodata.model.repository import Repository
 
 
 def register_all(app: Dash, repo: Repository) -> None:

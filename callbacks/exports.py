@@ -1,5 +1,5 @@
 """Download routes: print maps, the view's table and an area's one-page profile, rendered on
-the server by `geodata.export` from the same classification as the screen.
+the server by `geodata.reports` from the same classification as the screen.
 
 ``/export/karte.<png|svg|pdf>?<view query>&papier=a4quer|a4hoch|px[&breite=&hoehe=]``,
 ``/export/tabelle.<csv|xlsx>?<view query>``, ``/export/steckbrief/<area_id>.pdf[?jahr=]``.
@@ -15,9 +15,9 @@ import orjson
 from dash import Dash
 from flask import Response, request
 
-from geodata import export
-from geodata.repository import Repository
-from geodata.state import ViewState, parse_query
+from geodata import reports as export
+from geodata.model.repository import Repository
+from geodata.views.state import ViewState, parse_query
 
 EXPORT_PARAMS = ("papier", "breite", "hoehe")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf",

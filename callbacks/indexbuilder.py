@@ -17,38 +17,19 @@ from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from callbacks.exports import _download, _error
-from geodata.allocation import (
-    METHODS,
-    allocation_csv,
-    allocation_xlsx,
-    parse_allocation,
-)
-from geodata.indexform import definition_from_form
-from geodata.indexmap import index_allocation, index_bundle
-from geodata.methodsheet import method_sheet_html
-from geodata.needindex import (
-    DefinitionError,
-    IndexDefinition,
-    check_definition,
-    compute_index_for,
-    find_definition,
-    index_dir,
-    slugify,
-    store_definition,
-)
-from geodata.numfmt import format_number
-from geodata.repository import Repository
-from geodata.state import parse_query, to_query
+from geodata.index.allocation import METHODS, parse_allocation
+from geodata.index.atlas import check_definition, compute_index_for
+from geodata.index.definition import DefinitionError, IndexDefinition
+from geodata.index.files import find_definition, index_dir, slugify, store_definition
+from geodata.model.repository import Repository
+from geodata.reports.allocation import allocation_csv, allocation_xlsx
+from geodata.reports.methodsheet import method_sheet_html
+from geodata.statistics.numfmt import format_number
+from geodata.views.indexform import definition_from_form
+from geodata.views.indexmap import index_allocation, index_bundle
+from geodata.views.state import parse_query, to_query
 from layers import ids
-from layers.index_view import (
-    ALLOC_FIELD,
-    BUTTON,
-    DIRECTION,
-    FIELD,
-    MESSAGE,
-    USE,
-    WEIGHT,
-)
+from layers.ids import ALLOC_FIELD, BUTTON, DIRECTION, FIELD, MESSAGE, USE, WEIGHT
 
 
 def _by_name(values: list[Any], id_list: list[dict[str, str]], key: str = "name") -> dict:

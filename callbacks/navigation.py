@@ -2,7 +2,7 @@
 
 One callback takes every input that changes the view (address bar, controls, map click,
 Zurück, breadcrumb), computes the next `ViewState` with the pure transitions of
-`geodata.state`, writes the canonical URL and renders. Only what changed is sent: geometry
+`geodata.views.state`, writes the canonical URL and renders. Only what changed is sent: geometry
 travels by URL and only when the set of areas changes; an indicator, year or classification
 switch sends the ``hideout`` (about one byte per area) and the legend.
 """
@@ -15,13 +15,14 @@ from typing import Any
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
-from geodata.institutions import types_in
-from geodata.mapdata import suggest_manual_breaks
-from geodata.mapoptions import breaks_param, parse_options
-from geodata.repository import ROOT, Repository
-from geodata.search import search as find
-from geodata.selection import areas_in_shape
-from geodata.state import (
+from geodata.model.entities import ROOT
+from geodata.model.institutions import types_in
+from geodata.model.repository import Repository
+from geodata.views.mapoptions import breaks_param, parse_options
+from geodata.views.mapview import suggest_manual_breaks
+from geodata.views.search import search as find
+from geodata.views.selection import areas_in_shape
+from geodata.views.state import (
     ViewState,
     drill,
     fit_index,

@@ -15,11 +15,13 @@ import orjson
 from dash import Dash
 from flask import Response, request
 
-from geodata.errors import UnknownAreaError
-from geodata.mapdata import area_state, compute_map
-from geodata.repository import ROOT, Repository
-from geodata.state import parse_query
-from geodata.suppression import SYMBOL
+from geodata.model.entities import ROOT
+from geodata.model.errors import UnknownAreaError
+from geodata.model.repository import Repository
+from geodata.statistics.states import area_state
+from geodata.statistics.suppression import SYMBOL
+from geodata.views.mapview import compute_map
+from geodata.views.state import parse_query
 
 CACHE_SECONDS = 3600
 

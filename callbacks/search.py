@@ -1,12 +1,12 @@
-"""The search box: results while typing (`geodata.search`); choosing one is navigation
+"""The search box: results while typing (`geodata.views.search`); choosing one is navigation
 (`callbacks.navigation` reacts to the result buttons and to Enter)."""
 
 from __future__ import annotations
 
 from dash import Dash, Input, Output, html
 
-from geodata.repository import Repository
-from geodata.search import search
+from geodata.model.repository import Repository
+from geodata.views.search import search
 from layers import ids
 
 

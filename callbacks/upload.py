@@ -22,15 +22,16 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from flask import Response, request
 
-from geodata.errors import AtlasError
-from geodata.importer.boundaries import BoundaryOptions, thresholds
+from geodata.importer.boundaries import thresholds
 from geodata.importer.core import MAX_UPLOAD_BYTES, ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
+from geodata.importer.geofile import BoundaryOptions
 from geodata.importer.report import Report
 from geodata.importer.tabular import TableError, read_table
 from geodata.importer.values import ValueOptions, propose_mapping
-from geodata.live import LiveRepository
-from geodata.repository import DEFAULT_CONFIG
+from geodata.model.errors import AtlasError
+from geodata.model.settings import DEFAULT_CONFIG
+from geodata.storage.live import LiveRepository
 from layers.upload import (
     P,
     mapping_table,

@@ -11,11 +11,12 @@ from collections.abc import Sequence
 
 from dash import dcc, html
 
-from geodata.mapdata import suppression_rule, year_states
-from geodata.numfmt import format_number
-from geodata.profile import combined_value, need_sign, peers_of, reference_state
-from geodata.repository import ROOT, Indicator, Repository
-from geodata.state import ViewState
+from geodata.model.entities import ROOT, Indicator
+from geodata.model.repository import Repository
+from geodata.statistics.numfmt import format_number
+from geodata.statistics.states import suppression_rule, year_states
+from geodata.views.profile import combined_value, need_sign, peers_of, reference_state
+from geodata.views.state import ViewState
 from layers import ids
 
 ACCENT = "#1f4e79"

@@ -13,8 +13,9 @@ from urllib.parse import quote
 import dash_leaflet as dl
 from dash import html
 
-from geodata.mapdata import MapData
-from geodata.repository import ROOT, Repository
+from geodata.model.entities import ROOT
+from geodata.model.repository import Repository
+from geodata.views.mapdata import MapData
 from layers import ids
 
 NO_DATA_CHAR = "-"

@@ -1,8 +1,8 @@
 """The "Darstellung" controls (classification, colours, years, labels, presentation) and the
-mapping between their values and the URL parameters of `geodata.mapoptions`.
+mapping between their values and the URL parameters of `geodata.views.mapoptions`.
 
 Control values are turned into URL parameter strings and parsed by
-`geodata.mapoptions.parse_options`, so typed input (e.g. manual breaks with a decimal comma)
+`geodata.views.mapoptions.parse_options`, so typed input (e.g. manual breaks with a decimal comma)
 is validated, with German notices, exactly like a hand-edited address.
 """
 
@@ -12,10 +12,11 @@ from typing import Any
 
 from dash import dcc, html
 
-from geodata.mapoptions import METHODS, MapOptions, breaks_param, number_param
-from geodata.palettes import PALETTES
-from geodata.repository import Repository
-from geodata.state import ViewState
+from geodata.model.repository import Repository
+from geodata.statistics.numfmt import number_param
+from geodata.statistics.palettes import PALETTES
+from geodata.views.mapoptions import METHODS, MapOptions, breaks_param
+from geodata.views.state import ViewState
 from layers import ids
 
 # The control ids whose change re-reads all control values (see params_from_controls).

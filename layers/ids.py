@@ -79,3 +79,27 @@ def hit(kind: str, item_id: str) -> dict[str, str]:
 def institutions(type_id: str) -> dict[str, str]:
     """Pattern-matching id of the point layer of one institution type."""
     return {"type": INST_TYPE, "art": type_id}
+
+
+# Pattern-matching ids: the form exists only while its tab is open, and callbacks on ALL of a
+# type accept an empty page (fixed ids would be "nonexistent" elsewhere).
+FIELD, ALLOC_FIELD, BUTTON, MESSAGE = "ix-feld", "ix-vfeld", "ix-knopf", "ix-meldung"
+FIELD_IDS = ("name", "autor", "version", "beschreibung", "gebiet", "ebene", "jahr", "basisjahr",
+             "standardisierung", "mindest_einwohner", "winsorisieren", "klassen", "grenzen",
+             "anzahl", "anteil")
+ALLOC_IDS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren")
+USE, DIRECTION, WEIGHT = "ix-use", "ix-dir", "ix-w"
+SAVE = {"type": BUTTON, "name": "speichern"}
+COMPUTE = {"type": BUTTON, "name": "verteilen"}
+ERRORS = {"type": MESSAGE, "name": "definition"}
+ALLOC_ERRORS = {"type": MESSAGE, "name": "verteilung"}
+
+
+def fid(name: str) -> dict[str, str]:
+    """Dash id of a definition form field."""
+    return {"type": FIELD, "name": name}
+
+
+def vid(name: str) -> dict[str, str]:
+    """Dash id of an allocation form field."""
+    return {"type": ALLOC_FIELD, "name": name}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dash import html
 
-from geodata.mapdata import MapData, legend_notes, unit_in
-from geodata.repository import Indicator
-from geodata.suppression import LABEL
+from geodata.model.entities import Indicator
+from geodata.statistics.suppression import LABEL
+from geodata.views.mapdata import MapData, legend_notes, unit_in
 
 SYNTHETIC_LABEL = "synthetische Beispielwerte"
 

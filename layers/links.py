@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from dash import html
 
-from geodata.state import ViewState, to_query
+from geodata.views.state import ViewState, to_query
 
 
 def nav_link(state: ViewState, text: object, cls: str = "ba-button", **kw: object) -> html.A:

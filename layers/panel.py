@@ -12,20 +12,22 @@ from dataclasses import replace
 
 from dash import html
 
-from geodata.institutions import type_of, types_in
-from geodata.mapdata import POPULATION
-from geodata.numfmt import format_number
-from geodata.profile import (
+from geodata.model.entities import ROOT, Institution
+from geodata.model.institutions import type_of, types_in
+from geodata.model.repository import Repository
+from geodata.statistics.numfmt import format_number
+from geodata.statistics.states import POPULATION
+from geodata.views.profile import (
     area_description,
     combined_population,
     combined_rows,
     peers_of,
     profile_rows,
 )
-from geodata.repository import ROOT, Institution, Repository
-from geodata.state import MULTI_TABS, SINGLE_TABS, ViewState
+from geodata.views.state import MULTI_TABS, SINGLE_TABS, ViewState
 from layers.charts import charts
-from layers.index_view import index_explanation, index_list, index_panel, new_index_panel
+from layers.index_form import index_list, new_index_panel
+from layers.index_view import index_explanation, index_panel
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
 from layers.links import nav_link, tab_nav
 from layers.profile_view import cell, headline_split, profile_table

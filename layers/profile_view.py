@@ -1,5 +1,5 @@
 """The profile table ("Steckbrief") of an area or a combined area, built from
-`geodata.profile.ProfileRow`: value, parent, whole atlas, rank, deviation and trend.
+`geodata.views.profile.ProfileRow`: value, parent, whole atlas, rank, deviation and trend.
 
 Counts that only serve as numerator or denominator of a rate in the profile are folded into a
 "Weitere Zahlen" section, so that the headline table fits a projected screen.
@@ -12,10 +12,10 @@ from urllib.parse import quote
 
 from dash import html
 
-from geodata.mapdata import POPULATION
-from geodata.numfmt import format_number
-from geodata.profile import ProfileRow
-from geodata.suppression import LABEL, SYMBOL
+from geodata.statistics.numfmt import format_number
+from geodata.statistics.states import POPULATION
+from geodata.statistics.suppression import LABEL, SYMBOL
+from geodata.views.profile import ProfileRow
 
 Z_CLAMP = 2.5  # the deviation bar is full at |z| = 2.5
 NEED_COLORS = {"more": "#c2410c", "less": "#2b6cb0", "neutral": "#6b7280"}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from geodata.repository import ROOT, Repository
-from geodata.state import ViewState, breadcrumb
+from geodata.model.entities import ROOT
+from geodata.model.repository import Repository
+from geodata.views.state import ViewState, breadcrumb
 from layers import ids
 from layers.choropleth import attribution, choropleth_map
 from layers.controls import options_panel

@@ -11,8 +11,8 @@ from dash import dcc, html
 from geodata.importer.core import MAX_UPLOAD_BYTES
 from geodata.importer.report import ERROR, NOTE, WARNING, Report
 from geodata.importer.values import ROLE_LABELS, describe_role
-from geodata.repository import Repository
-from geodata.store import StoreVersion
+from geodata.model.repository import Repository
+from geodata.storage.versions import StoreVersion
 
 P = "ba-imp-"
 KIND_OPTIONS = [

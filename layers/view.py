@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geodata.mapdata import compute_map, legend_labels, view_label
-from geodata.repository import Repository
-from geodata.state import ViewState, to_query
+from geodata.model.repository import Repository
+from geodata.views.mapdata import legend_labels, view_label
+from geodata.views.mapview import compute_map
+from geodata.views.state import ViewState, to_query
 from layers.choropleth import Hideout, build_hideout
 from layers.legend import legend
 

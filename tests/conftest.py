@@ -11,12 +11,13 @@ import pytest
 
 os.environ.setdefault("DASH_DISABLE_VERSION_CHECK", "true")
 
-from geodata.repository import Repository, load_repository  # noqa: E402
+from geodata.model.repository import Repository
+from geodata.storage.gpkg import load_repository
 from tests.pg_server import pg_database, pg_demo, pg_live_url, pg_server  # noqa: E402,F401
 from tests.serving import serve_wsgi  # noqa: E402
 
 ROOT_DIR = Path(__file__).resolve().parents[1]
-SOURCES = ROOT_DIR / "geodata" / "sources"
+SOURCES = ROOT_DIR / "geodata" / "demo" / "sources"
 SCREENSHOTS = ROOT_DIR / "tests" / "screenshots"
 CHROMIUM = os.environ.get("BILDUNGSATLAS_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,7 +35,7 @@ def repo() -> Repository:
 @pytest.fixture(scope="session")
 def atlas():
     """The stored tables of the demo atlas (read once; tests must not modify them)."""
-    from geodata.repository import read_atlas_tables
+    from geodata.storage.gpkg import read_atlas_tables
 
     return read_atlas_tables()
 
@@ -42,7 +43,7 @@ def atlas():
 @pytest.fixture(scope="session")
 def settings():
     """The configuration of the demo atlas."""
-    from geodata.repository import load_settings
+    from geodata.model.settings import load_settings
 
     return load_settings()
 
@@ -73,7 +74,7 @@ def store_url(tmp_path) -> Iterator[str]:
     """The app on its own versioned data store (empty: the demo atlas is the base version),
     with hot reload and the upload page, served over HTTP."""
     from app import create_app
-    from geodata.store import GpkgStore
+    from geodata.storage.store import GpkgStore
 
     with serve_wsgi(create_app(store=GpkgStore(tmp_path / "daten")).server) as url:
         yield url
@@ -110,7 +111,7 @@ def page(browser):
 @pytest.fixture()
 def index_dir(tmp_path, monkeypatch):
     """Saved need indices go to a temporary folder (with the shipped example), not the repo."""
-    from geodata.needindex import INDEX_DIR
+    from geodata.index.files import INDEX_DIR
 
     folder = tmp_path / "indizes"
     shutil.copytree(INDEX_DIR, folder)

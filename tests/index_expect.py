@@ -1,6 +1,6 @@
 """An independent computation of a z-score need index, for tests to compare against.
 
-Written from the method description (README / module docstring of geodata.needindex), not
+Written from the method description (README / module docstring of geodata.index), not
 from its code: which values are published comes from the map's states (`year_states`),
 everything else is plain numpy.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geodata.mapdata import suppression_rule, year_states
+from geodata.statistics.states import suppression_rule, year_states
 
 
 def population(repo, area_id: str, year: int) -> float | None:

@@ -87,8 +87,8 @@ def pg_database(pg_server: str) -> str:
 @pytest.fixture(scope="session")
 def pg_demo(pg_database: str) -> str:
     """Conninfo of the test database holding the demo atlas as its current version."""
-    from geodata.postgis import PostgisStore
-    from geodata.repository import read_atlas_tables
+    from geodata.storage.gpkg import read_atlas_tables
+    from geodata.storage.postgis import PostgisStore
 
     PostgisStore(pg_database).write(read_atlas_tables(), "Demo-Atlas")
     return pg_database
@@ -98,7 +98,7 @@ def pg_demo(pg_database: str) -> str:
 def pg_live_url(pg_demo: str) -> Iterator[str]:
     """The app on the PostGIS backend (demo atlas), served over real HTTP."""
     from app import create_app
-    from geodata.postgis import load_repository_pg
+    from geodata.storage.postgis import load_repository_pg
     from tests.serving import serve_wsgi
 
     with serve_wsgi(create_app(load_repository_pg(pg_demo)).server) as url:

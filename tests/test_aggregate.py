@@ -6,7 +6,7 @@ Hierarchy: Kreis K with Gemeinden G1 and G2; G1 has quarters Q1 and Q2.
 import pandas as pd
 import pytest
 
-from geodata.aggregate import aggregate_values
+from geodata.statistics.aggregate import aggregate_values
 
 AREAS = pd.DataFrame(
     {"area_id": ["K", "G1", "G2", "Q1", "Q2"], "parent_id": ["", "K", "K", "G1", "G1"]}

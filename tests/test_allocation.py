@@ -9,14 +9,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from geodata.allocation import (
+from geodata.index.allocation import (
     allocate,
     allocate_index,
-    allocation_csv,
     heads_from_repository,
     largest_remainder,
 )
-from geodata.needindex import compute_index_for, default_definition
+from geodata.index.atlas import compute_index_for
+from geodata.index.definition import default_definition
+from geodata.reports.allocation import allocation_csv
 
 HEADS = {"A": 100, "B": 200, "C": 300, "D": 400}
 

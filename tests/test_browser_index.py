@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.numfmt import format_number
+from geodata.statistics.numfmt import format_number
 from tests.conftest import SCREENSHOTS
 from tests.index_expect import expected_z_index, population
 from tests.test_browser import area_point, wait_for_areas, wait_url

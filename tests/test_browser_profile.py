@@ -11,7 +11,7 @@ import csv
 
 import pytest
 
-from geodata.numfmt import format_number
+from geodata.statistics.numfmt import format_number
 from tests.conftest import SCREENSHOTS, SOURCES
 from tests.test_browser import area_point, wait_for_areas, wait_url
 

@@ -1,11 +1,11 @@
-"""The demo GeoPackage is reproducible: rebuilding it from geodata/sources gives the
+"""The demo GeoPackage is reproducible: rebuilding it from geodata/demo/sources gives the
 committed file's contents, table by table."""
 
 import pyogrio
 import pytest
 
-from geodata import build_demo
-from geodata.repository import DEFAULT_GPKG
+from geodata.demo import build as build_demo
+from geodata.storage.gpkg import DEFAULT_GPKG
 
 LAYERS = ["areas", "institutions", "indicators", "values", "sources", "meta"]
 

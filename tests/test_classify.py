@@ -2,7 +2,7 @@
 
 import pytest
 
-from geodata.classify import class_labels, classify
+from geodata.statistics.classify import class_labels, classify
 
 
 def test_ten_values_five_quantiles():
@@ -121,7 +121,7 @@ def test_fisher_jenks_matches_mapclassify(seed):
     import mapclassify
     import numpy as np
 
-    from geodata.classify import fisher_jenks_breaks
+    from geodata.statistics.classify import fisher_jenks_breaks
 
     rng = np.random.default_rng(seed)
     data = np.round(rng.gamma(2.0, 5.0, size=60), 1)

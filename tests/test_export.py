@@ -18,10 +18,11 @@ import pytest
 from openpyxl import load_workbook
 from PIL import Image
 
-from geodata import export
-from geodata.mapdata import compute_map
-from geodata.repository import DEFAULT_CONFIG, ROOT
-from geodata.state import parse_query
+from geodata import reports as export
+from geodata.model.entities import ROOT
+from geodata.model.settings import DEFAULT_CONFIG
+from geodata.views.mapview import compute_map
+from geodata.views.state import parse_query
 
 GG = "gebiet=06433&indikator=sgb2_quote_u15&jahr=2023"  # 14 Gemeinden, no special states
 FFM_LEAVERS = "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023"  # 46 Stadtteile

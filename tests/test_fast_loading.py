@@ -1,12 +1,12 @@
-"""The on-disk cache of display geometry (geodata.display.display_data) and the fast value
-loading of geodata.repository."""
+"""The on-disk cache of display geometry (geodata.storage.display.display_data) and the fast value
+loading of geodata.model.repository."""
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
 
-from geodata.display import display_data
+from geodata.storage.display import display_data
 
 # Two unit squares side by side in EPSG:25832 (metres), no simplification.
 SQUARES = np.array([shapely.box(500_000, 5_500_000, 501_000, 5_501_000),
@@ -48,7 +48,8 @@ def test_damaged_cache_file_is_rebuilt_and_empty_dir_setting_disables(tmp_path, 
 def test_values_are_grouped_by_indicator_and_year_without_missing_ones():
     import pandas as pd
 
-    from geodata.repository import Value, _load_values
+    from geodata.model.entities import Value
+    from geodata.storage.tables import _load_values
 
     df = pd.DataFrame({
         "area_id": ["06433", "06433", "06412", "06412", "06433"],

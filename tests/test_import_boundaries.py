@@ -11,8 +11,8 @@ import geopandas as gpd
 import pyogrio
 import shapely
 
-from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, check_import
+from geodata.importer.geofile import BoundaryOptions
 from tests.conftest import SOURCES
 
 

@@ -7,7 +7,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geodata.repository import read_atlas_tables
+from geodata.storage.gpkg import read_atlas_tables
 from tests.conftest import SCREENSHOTS
 from tests.test_browser import area_point, wait_for_areas
 

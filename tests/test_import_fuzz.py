@@ -11,12 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
+from geodata.importer.geofile import BoundaryOptions
 from geodata.importer.values import ValueOptions
-from geodata.repository import load_settings
-from geodata.store import GpkgStore
+from geodata.model.settings import load_settings
+from geodata.storage.store import GpkgStore
 
 SETTINGS = load_settings()
 VALID = ("Statistik 2023\nSchlüssel;Name;Einwohner;Quote\n"
@@ -36,8 +36,7 @@ def base():
     """A small atlas (Kreis Groß-Gerau only) as the base version of every store: fast checks."""
     import pandas as pd
 
-    from geodata.build_demo import write_gpkg
-    from geodata.repository import read_atlas_tables
+    from geodata.storage.gpkg import read_atlas_tables, write_gpkg
 
     full = read_atlas_tables()
     keep = full.areas["area_id"].str.startswith("06433")

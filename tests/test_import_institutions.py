@@ -9,8 +9,8 @@ from pyproj import Transformer
 
 from geodata.importer.core import ImportRequest, Upload, check_import, run_import
 from geodata.importer.facilities import InstitutionOptions, detect_crs
-from geodata.repository import load_settings
-from geodata.store import GpkgStore
+from geodata.model.settings import load_settings
+from geodata.storage.store import GpkgStore
 
 
 def _point_in(atlas, area_id: str) -> tuple[float, float]:

@@ -10,12 +10,12 @@ import pyogrio
 import shapely
 
 from geodata.importer.__main__ import main as cli_main
-from geodata.importer.boundaries import BoundaryOptions
 from geodata.importer.core import ImportRequest, Upload, check_import
+from geodata.importer.geofile import BoundaryOptions
 from geodata.importer.report import Report
 from geodata.importer.values import ValueOptions, merge_mapping
-from geodata.repository import build_repository
-from geodata.store import GpkgStore
+from geodata.storage.store import GpkgStore
+from geodata.storage.tables import build_repository
 from tests.test_import_boundaries import _gpkg_bytes, _halves, _zip
 
 SECRET = "geheim-7f3a9c;Zugangsdaten;nicht-veroeffentlichen"

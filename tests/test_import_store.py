@@ -9,9 +9,10 @@ import pytest
 
 from geodata.importer.core import ImportRequest, Upload, run_import
 from geodata.importer.values import ValueOptions
-from geodata.live import LiveRepository
-from geodata.repository import DEFAULT_GPKG, load_settings
-from geodata.store import BASE_VERSION, GpkgStore
+from geodata.model.settings import load_settings
+from geodata.storage.gpkg import DEFAULT_GPKG
+from geodata.storage.live import LiveRepository
+from geodata.storage.store import BASE_VERSION, GpkgStore
 
 # 2023 population of two Gemeinden, new made-up values (the demo has 67 000-ish / 15 000-ish)
 TABLE = "Schlüssel;Name;Einwohner\n06433012;Rüsselsheim am Main;11\n06433003;Büttelborn;22\n"
@@ -60,7 +61,7 @@ def test_import_killed_while_writing_keeps_serving_the_old_data(store, monkeypat
     settings = load_settings()
     live = LiveRepository(store, settings, poll_seconds=0)
     before = live.value("06433012", "einwohner", 2023)
-    import geodata.build_demo as build_demo
+    import geodata.storage.gpkg as build_demo
 
     real = build_demo.write_gpkg
 

@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from geodata.repository import build_repository, load_settings
-from geodata.store import GpkgStore
+from geodata.model.settings import load_settings
+from geodata.storage.store import GpkgStore
+from geodata.storage.tables import build_repository
 
 ROOT = Path(__file__).resolve().parents[1]
 F = "tests/fixtures/karlsruhe"

@@ -10,19 +10,15 @@ from dataclasses import replace
 import pytest
 from openpyxl import load_workbook
 
-from geodata.allocation import AllocationSettings, allocation_params, parse_allocation
-from geodata.indexform import definition_from_form
-from geodata.indexmap import allocation_map, index_bundle
-from geodata.mapdata import compute_map, legend_labels
-from geodata.methodsheet import method_sheet_html
-from geodata.needindex import (
-    INDEX_DIR,
-    DefinitionError,
-    default_definition,
-    slugify,
-    store_definition,
-)
-from geodata.state import parse_query, to_query
+from geodata.index.allocation import AllocationSettings, allocation_params, parse_allocation
+from geodata.index.definition import DefinitionError, default_definition
+from geodata.index.files import INDEX_DIR, slugify, store_definition
+from geodata.reports.methodsheet import method_sheet_html
+from geodata.views.indexform import definition_from_form
+from geodata.views.indexmap import allocation_map, index_bundle
+from geodata.views.mapdata import legend_labels
+from geodata.views.mapview import compute_map
+from geodata.views.state import parse_query, to_query
 from layers.choropleth import build_hideout
 from tests.index_expect import expected_z_index
 
@@ -263,7 +259,7 @@ def _store(**changes) -> str:
 
 
 def test_at_most_seven_classes():
-    from geodata.needindex import Classing
+    from geodata.index.definition import Classing
 
     with pytest.raises(DefinitionError, match="2 bis 7 Klassen"):
         replace(default_definition(), classing=Classing("quantile", k=8))
@@ -276,7 +272,7 @@ def test_a_name_that_a_spreadsheet_would_run_is_refused():
         replace(default_definition(), name='=HYPERLINK("http://x","Klick")')
     from openpyxl import Workbook
 
-    from geodata.export import safe_text, texts_never_formulas
+    from geodata.statistics.textsafe import safe_text, texts_never_formulas
 
     assert [safe_text(t) for t in ("=1+1", "+49", "@x", "-x", "-0,5", "Bad Homburg")] == [
         "'=1+1", "'+49", "'@x", "'-x", "-0,5", "Bad Homburg"]
@@ -333,7 +329,7 @@ def test_no_head_counts_give_an_empty_allocation_with_the_reason(repo, index_dir
 
 
 def test_index_uses_a_sequential_scale_its_year_and_no_change_map(repo):
-    from geodata.palettes import DEFAULT_SEQUENTIAL, class_colors
+    from geodata.statistics.palettes import DEFAULT_SEQUENTIAL, class_colors
 
     state, _ = parse_query(f"?index={EXAMPLE}&farben=RdBu&vergleich=2021&jahr=2020", repo)
     assert state.karte.vergleich is None and state.jahr == 2023
@@ -353,7 +349,7 @@ def test_form_reports_every_problem_at_once():
 
 
 def test_unusable_definition_files_are_listed_with_the_reason(repo, index_dir):
-    from layers.index_view import index_list
+    from layers.index_form import index_list
 
     (index_dir / "kaputt.json").write_text("{", encoding="utf-8")
     _store(name="Verwaist", gebiet="99999999")

@@ -1,7 +1,7 @@
 """A view's map data: suppressed values never leave the server as numbers."""
 
-from geodata.mapdata import compute_map
-from geodata.state import parse_query
+from geodata.views.mapview import compute_map
+from geodata.views.state import parse_query
 from layers.view import map_view
 
 FFM_LEAVERS = "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023"
@@ -46,8 +46,8 @@ def test_change_map_is_difference_in_percentage_points(repo):
 
 
 def test_switching_to_manual_starts_from_the_breaks_on_screen(repo):
-    from geodata.classify import classify
-    from geodata.mapdata import suggest_manual_breaks
+    from geodata.statistics.classify import classify
+    from geodata.views.mapview import suggest_manual_breaks
 
     state, _ = parse_query("gebiet=06433&indikator=sgb2_quote_u15&jahr=2023", repo)
     md = compute_map(repo, state)

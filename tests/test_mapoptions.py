@@ -2,7 +2,8 @@
 
 import pytest
 
-from geodata.mapoptions import MapOptions, options_params, parse_number, parse_options
+from geodata.statistics.numfmt import parse_number
+from geodata.views.mapoptions import MapOptions, options_params, parse_options
 
 
 @pytest.mark.parametrize(("text", "value"), [

@@ -33,25 +33,20 @@ from dataclasses import replace
 
 import pytest
 
-from geodata.mapdata import suppression_rule, year_states
-from geodata.needindex import (
-    INDEX_DIR,
+from geodata.index.atlas import compute_index_for, index_input, sensitivity_for
+from geodata.index.compute import IndexInput, compute_index, explain
+from geodata.index.definition import (
     Classing,
     DefinitionError,
     IndexDefinition,
     IndexIndicator,
-    IndexInput,
-    compute_index,
-    compute_index_for,
     default_definition,
-    explain,
-    index_input,
-    list_definitions,
     load_definition,
     preset_direction,
-    sensitivity,
-    sensitivity_for,
 )
+from geodata.index.files import INDEX_DIR, list_definitions
+from geodata.index.sensitivity import sensitivity
+from geodata.statistics.states import suppression_rule, year_states
 
 IDS = tuple("ABCDEFGH")
 X1 = dict(zip(IDS, [13, 11, 10, 9, 7, 100, 8, 12], strict=True))

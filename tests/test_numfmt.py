@@ -2,7 +2,7 @@
 
 import pytest
 
-from geodata.numfmt import format_number, format_value
+from geodata.statistics.numfmt import format_number, format_value
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geodata.palettes import PALETTES, class_colors, luminance
+from geodata.statistics.palettes import PALETTES, class_colors, luminance
 
 
 def lightness(hex_color: str) -> float:

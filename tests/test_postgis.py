@@ -14,9 +14,10 @@ import pyogrio
 import pytest
 import shapely
 
-from geodata.errors import DataFileError
-from geodata.postgis import PostgisStore, load_repository_pg
-from geodata.repository import DEFAULT_GPKG, ROOT, read_atlas_tables
+from geodata.model.entities import ROOT
+from geodata.model.errors import DataFileError
+from geodata.storage.gpkg import DEFAULT_GPKG, read_atlas_tables
+from geodata.storage.postgis import PostgisStore, load_repository_pg
 
 _counter = itertools.count()
 
@@ -160,8 +161,8 @@ def test_importer_writes_to_postgis_and_the_running_app_follows(fresh_db, demo_t
     from pathlib import Path
 
     from geodata.importer.__main__ import main
-    from geodata.live import LiveRepository
-    from geodata.repository import load_settings
+    from geodata.model.settings import load_settings
+    from geodata.storage.live import LiveRepository
 
     fixtures = Path(__file__).resolve().parent / "fixtures" / "karlsruhe"
     store = PostgisStore(fresh_db)
@@ -187,7 +188,7 @@ def test_importer_writes_to_postgis_and_the_running_app_follows(fresh_db, demo_t
 
 
 def test_postgis_write_against_a_stale_version_stores_nothing(fresh_db, demo_tables):
-    from geodata.store import StaleVersionError
+    from geodata.storage.versions import StaleVersionError
 
     store = PostgisStore(fresh_db)
     first = store.write(demo_tables, "eins")

@@ -5,8 +5,15 @@ import math
 
 import pytest
 
-from geodata.profile import combined_rows, combined_value, peers_of, profile_rows, ranks, zscore
-from geodata.repository import ROOT
+from geodata.model.entities import ROOT
+from geodata.views.profile import (
+    combined_rows,
+    combined_value,
+    peers_of,
+    profile_rows,
+    ranks,
+    zscore,
+)
 
 from .conftest import SOURCES
 

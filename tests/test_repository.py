@@ -1,6 +1,6 @@
 """Loading the demo atlas and its hierarchy.
 
-Expected figures come from the source files in geodata/sources (independent of the build):
+Expected figures come from the source files in geodata/demo/sources (independent of the build):
 population per Kreis from kreise_bevoelkerung_2023.csv, Land totals from SOURCES.md.
 """
 
@@ -9,7 +9,8 @@ import csv
 import pyogrio
 import shapely
 
-from geodata.repository import DEFAULT_GPKG, ROOT
+from geodata.model.entities import ROOT
+from geodata.storage.gpkg import DEFAULT_GPKG
 from tests.conftest import SOURCES
 
 SYNTHETIC_COUNTS = [

@@ -1,6 +1,6 @@
 """Search: case, umlauts, prefixes and typos."""
 
-from geodata.search import normalise, search
+from geodata.views.search import normalise, search
 
 
 def test_normalise():

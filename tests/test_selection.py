@@ -1,6 +1,6 @@
 """Selecting areas with a drawn shape."""
 
-from geodata.selection import areas_in_shape
+from geodata.views.selection import areas_in_shape
 
 FFM = "06412000"
 BOCKENHEIM = "06412000-012"

@@ -1,7 +1,7 @@
 """URL state: parsing of good and bad values, and the navigation transitions."""
 
-from geodata.repository import ROOT
-from geodata.state import ViewState, breadcrumb, drill, goto, parse_query, to_query, up
+from geodata.model.entities import ROOT
+from geodata.views.state import ViewState, breadcrumb, drill, goto, parse_query, to_query, up
 
 GG = "06433"  # Kreis Groß-Gerau (14 Gemeinden)
 RUESSELSHEIM = "06433012"
@@ -88,7 +88,7 @@ def test_leaf_as_gebiet_shows_its_parent_with_selection(repo):
 
 
 def test_level_view_shows_all_gemeinden(repo):
-    from geodata.state import view_areas
+    from geodata.views.state import view_areas
 
     state, notes = parse_query("ebene=gemeinde&indikator=einwohner", repo)
     assert notes == [] and state.ebene == "gemeinde"
@@ -167,7 +167,7 @@ def test_bad_panel_parameters_give_notices(repo):
 
 
 def test_ctrl_click_toggles_areas_in_the_selection(repo):
-    from geodata.state import toggle_selection
+    from geodata.views.state import toggle_selection
 
     state = parse_query(f"gebiet={FFM}&auswahl={BOCKENHEIM}", repo)[0]
     both = toggle_selection(state, WESTEND_SUED, repo)
@@ -178,7 +178,7 @@ def test_ctrl_click_toggles_areas_in_the_selection(repo):
 
 
 def test_open_area_and_institution_from_search(repo):
-    from geodata.state import open_area, open_institution
+    from geodata.views.state import open_area, open_institution
 
     start = parse_query("", repo)[0]
     quarter = open_area(start, BOCKENHEIM, repo)

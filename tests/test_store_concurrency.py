@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from geodata import live as live_module
-from geodata.errors import DataFileError
 from geodata.importer.core import ImportRequest, Upload, run_import
 from geodata.importer.values import ValueOptions
-from geodata.live import LiveRepository
-from geodata.repository import load_settings
-from geodata.store import BASE_VERSION, GpkgStore, StaleVersionError
+from geodata.model.errors import DataFileError
+from geodata.model.settings import load_settings
+from geodata.storage import live as live_module
+from geodata.storage.live import LiveRepository
+from geodata.storage.store import BASE_VERSION, GpkgStore
+from geodata.storage.versions import StaleVersionError
 
 # 2023 residents of Rüsselsheim am Main, made up for the test (the demo has about 67 000)
 TABLE_A = "Schlüssel;Name;Einwohner\n06433012;Rüsselsheim am Main;11\n"

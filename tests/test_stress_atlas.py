@@ -13,7 +13,9 @@ import pytest
 import shapely
 
 from bench import stress_atlas as sa
-from geodata.repository import ROOT, load_repository, load_settings
+from geodata.model.entities import ROOT
+from geodata.model.settings import load_settings
+from geodata.storage.gpkg import load_repository
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Confidentiality and minimum size, with states worked out by hand."""
 
-from geodata.suppression import SuppressionRule, primary_state, states_for
+from geodata.statistics.suppression import SuppressionRule, primary_state, states_for
 
 RULE = SuppressionRule()  # threshold 3, no minimum population
 

@@ -17,13 +17,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from geodata.errors import AtlasError
-from geodata.importer.boundaries import BoundaryOptions, thresholds
+from geodata.importer.boundaries import thresholds
 from geodata.importer.core import ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
+from geodata.importer.geofile import BoundaryOptions
 from geodata.importer.values import ValueOptions
-from geodata.repository import DEFAULT_CONFIG, load_settings
-from geodata.store import default_store
+from geodata.model.errors import AtlasError
+from geodata.model.settings import DEFAULT_CONFIG, load_settings
+from geodata.storage.store import default_store
 
 
 def _parser() -> argparse.ArgumentParser:

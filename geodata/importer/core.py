@@ -15,27 +15,20 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import pandas as pd
 
-from geodata.aggregate import aggregate_values
-from geodata.errors import AtlasError
-from geodata.importer.boundaries import (
-    BoundaryError,
-    BoundaryOptions,
-    import_boundaries,
-    read_geofile,
-)
+from geodata.importer.boundaries import import_boundaries
 from geodata.importer.facilities import InstitutionOptions, import_institutions
+from geodata.importer.geofile import BoundaryError, BoundaryOptions, read_geofile
 from geodata.importer.keys import AreaIndex
 from geodata.importer.report import Report, count
 from geodata.importer.tabular import RawTable, TableError, read_table
 from geodata.importer.values import ValueOptions, import_values, read_metadata
-from geodata.numfmt import format_number
-from geodata.repository import (
-    METRIC_CRS,
-    AtlasTables,
-    Repository,
-    Settings,
-    build_repository,
-)
+from geodata.model.entities import METRIC_CRS
+from geodata.model.errors import AtlasError
+from geodata.model.repository import Repository
+from geodata.model.settings import Settings
+from geodata.statistics.aggregate import aggregate_values
+from geodata.statistics.numfmt import format_number
+from geodata.storage.tables import AtlasTables, build_repository
 
 LOG = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024

@@ -17,8 +17,8 @@ from geodata.importer.keys import AreaIndex, fold
 from geodata.importer.report import Report
 from geodata.importer.report import sentence as _sentence
 from geodata.importer.tabular import RawTable, parse_number
-from geodata.institutions import institution_types
-from geodata.repository import METRIC_CRS
+from geodata.model.entities import METRIC_CRS
+from geodata.model.institutions import institution_types
 
 _X = ("lon", "laenge", "lng", "longitude", "x", "rechtswert", "ostwert", "easting", "xkoordinate",
       "utmx", "utmost", "gkrechts")

@@ -16,7 +16,7 @@ from geodata.importer.keys import AreaIndex, fold, restore_key
 from geodata.importer.report import Report
 from geodata.importer.report import sentence as _sentence
 from geodata.importer.tabular import RawTable, parse_number
-from geodata.numfmt import format_number
+from geodata.statistics.numfmt import format_number
 
 CHANGES = Path(__file__).resolve().parents[1] / "gebietsaenderungen.csv"
 

@@ -1,0 +1,281 @@
+"""The Steckbrief PDF: one A4 page about one area.
+
+A locator map, the indicator table with the parent and overall values, ranks among the areas
+of the same map and a trend line per indicator, the institutions and the sources. Built on
+`geodata.views.profile.profile_rows`, so suppressed values are symbols here too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+from collections.abc import Sequence
+from typing import Any
+
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from geodata.model.entities import ROOT
+from geodata.model.institutions import types_in
+from geodata.model.repository import Repository
+from geodata.reports.mapframe import MapFrame, km_text, nice_length
+from geodata.reports.printlegend import draw_footer
+from geodata.reports.printmap import PAPERS, PRINT_DPI, save_figure
+from geodata.reports.shapes import print_shapes, shapes_extent
+from geodata.reports.style import (
+    MUTED,
+    SYNTH_COLOR,
+    TEXT,
+    HouseStyle,
+    Page,
+    draw_logo,
+    house_style,
+    wrap_text,
+)
+from geodata.statistics.numfmt import format_number
+from geodata.statistics.suppression import SYMBOL
+from geodata.views.credits import SYNTHETIC_NOTE, attribution_lines
+from geodata.views.profile import peers_of, profile_rows
+
+
+# --- area profile ----------------------------------------------------------------------------
+def _profile_year(repo: Repository, area_id: str) -> int:
+    years = [y for ind in repo.indicators.values() for y in repo.years_for(ind.id)
+             if repo.value(area_id, ind.id, y) is not None]
+    return max(years) if years else max(y for ys in repo.years.values() for y in ys)
+
+
+def _headline(rows: Sequence[Any]) -> list[Any]:
+    """Rows without counts that only serve as numerator/denominator (kept: the population)."""
+    parts = {p for r in rows if r.indicator.kind != "count"
+             for p in (r.indicator.numerator, r.indicator.denominator) if p}
+    return [r for r in rows if not (r.indicator.kind == "count" and r.indicator.id in parts
+                                    and r.indicator.id != "einwohner")]
+
+
+def _fmt_cell(value: float | None, state: str, decimals: int) -> str:
+    if value is None or state != "ok":
+        return SYMBOL.get(state, SYMBOL["keine_daten"])
+    return format_number(value, decimals)
+
+
+def _sparkline(page: Page, x: float, y: float, w: float, h: float,
+               trend: Sequence[tuple[int, float | None]], color: str) -> None:
+    pts = [(yr, v) for yr, v in trend if v is not None]
+    if len(pts) < 2:
+        if pts:
+            page.fig.add_artist(Line2D([page.fx(x + w)], [page.fy(y + h / 2)], marker="o",
+                                       ms=2.2, color=color, transform=page.fig.transFigure))
+        return
+    y0, y1 = min(p[0] for p in pts), max(p[0] for p in pts)
+    lo, hi = min(p[1] for p in pts), max(p[1] for p in pts)
+
+    def xy(year: int, val: float) -> tuple[float, float]:
+        fx = (year - y0) / (y1 - y0) if y1 > y0 else 0.5
+        fy = (val - lo) / (hi - lo) if hi > lo else 0.5
+        return page.fx(x + fx * w), page.fy(y + h - fy * h)
+
+    segs, cur = [], []
+    for yr, v in trend:
+        if not y0 <= yr <= y1:
+            continue
+        if v is None:
+            if len(cur) > 1:
+                segs.append(cur)
+            cur = []
+        else:
+            cur.append(xy(yr, v))
+    if len(cur) > 1:
+        segs.append(cur)
+    page.fig.add_artist(LineCollection(segs, colors=color, linewidths=0.9,
+                                       transform=page.fig.transFigure))
+    lx, ly = xy(*pts[-1])
+    page.fig.add_artist(Line2D([lx], [ly], marker="o", ms=2.2, color=color,
+                               transform=page.fig.transFigure))
+
+
+def _locator(page: Page, repo: Repository, area_id: str, x: float, y: float, w: float,
+             h: float) -> None:
+    """The area among the areas of its map, in the house colour; the parent outlined."""
+    shapes = print_shapes(repo)
+    peers = peers_of(repo, area_id)
+    ids = [a for a in peers.ids if a in shapes.paths]
+    frame = MapFrame(page, x, y, w, h, shapes_extent(shapes, ids), pad=0.05)
+    others = [shapes.paths[a] for a in ids if a != peers.shown]
+    frame.areas(others, "#dcdcdc", lw=0.4)
+    own = area_id if area_id in shapes.paths else peers.shown
+    frame.areas([shapes.paths[own]], page.style.farbe_titel, edge="#ffffff", lw=0.6, zorder=3)
+    if peers.parent != ROOT and peers.parent in shapes.paths:
+        frame.outlines([shapes.paths[peers.parent]], "#3a3a3a", 0.8)
+    frame.frame("#c8c8c8")
+    length = nice_length(frame.m_per_in * w * 0.3)
+    bar = length / frame.m_per_in
+    fx0, fy0 = 0.1 / w, 0.12 / h
+    frame.ax.add_line(Line2D([fx0, fx0 + bar / w], [fy0, fy0], transform=frame.ax.transAxes,
+                             color=TEXT, lw=1.2, solid_capstyle="butt", zorder=12))
+    frame.ax.text(fx0 + bar / w + 0.08 / w, fy0, f"{km_text(length)} {'km' if length >= 1000 else 'm'}",
+                  transform=frame.ax.transAxes, fontsize=6, va="center",
+                  fontfamily=page.style.schrift, color=TEXT)
+
+
+def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, *,
+                       style: HouseStyle | None = None, created: dt.date | None = None) -> bytes:
+    """One-page A4 PDF profile ("Steckbrief") of an area (see module docstring).
+
+    ``year`` is the profile year (default: the newest year with a value for the area); an
+    indicator without a value then shows its nearest year, marked. Raises
+    `geodata.model.errors.UnknownAreaError` for an unknown area.
+    """
+    area = repo.area(area_id)
+    style = style or house_style()
+    created = created or dt.date.today()
+    year = year if year is not None else _profile_year(repo, area_id)
+    rows = profile_rows(repo, area_id, year)
+    head = _headline(rows)
+    peers = peers_of(repo, area_id)
+    w, h = PAPERS["a4hoch"]
+    fig = Figure(figsize=(w, h), dpi=PRINT_DPI, facecolor="white")
+    page = Page(fig, w, h, style)
+    m = 0.55
+    # Header.
+    logo_w = draw_logo(page, w - m, m - 0.05, 0.5)
+    page.text(m, m, "STECKBRIEF", 8, weight="bold", color=style.farbe_titel)
+    page.text(m, m + 0.17, area.name, 20, weight="bold", color=style.farbe_titel)
+    level = repo.level(area.level)
+    above = repo.view_parent_above(area_id)
+    sub = level.name + (f" in {repo.display_name(above)}" if above != ROOT else "")
+    pop = repo.latest_value(area_id, "einwohner")
+    facts = [sub, f"Schlüssel {area_id}"]
+    if pop is not None:
+        facts.append(f"{format_number(pop[1].value)} Einwohner ({pop[0]})")
+    facts.append(f"Jahr {year}")
+    page.text(m, m + 0.55, " · ".join(facts), 9.5, color=MUTED)
+    del logo_w
+    page.hline(m, w - m, m + 0.82, color=style.farbe_titel, lw=1.2)
+
+    # Locator map and institutions side by side.
+    top = m + 0.95
+    loc_w, loc_h = 2.9, 2.3
+    _locator(page, repo, area_id, m, top, loc_w, loc_h)
+    n_peers = len(peers.ids)
+    plural = repo.level(repo.areas[peers.shown].level).plural
+    where = f" in {repo.display_name(peers.parent)}" if peers.parent != ROOT else ""
+    peers_label = f"{n_peers} {plural}{where}"
+    page.text(m, top + loc_h + 0.06, f"Lage unter den {peers_label}", 7, color=MUTED)
+    ix = m + loc_w + 0.3
+    iw = w - m - ix
+    insts = repo.institutions_in(area_id)
+    page.text(ix, top, f"Einrichtungen ({len(insts)})", 10, weight="bold")
+    yy = top + 0.24
+    max_lines = int((loc_h - 0.2) / page.line_h(7.5))
+    if not insts:
+        page.text(ix, yy, "Für dieses Gebiet sind keine Einrichtungen erfasst.", 7.5,
+                  color=MUTED)
+    else:
+        lines: list[tuple[str, str, bool]] = []
+        for typ, n in types_in(repo, area_id):
+            lines.append((f"{typ.plural} ({n})", typ.color, True))
+            for inst in (i for i in insts if i.type == typ.id):
+                kind = str(inst.attrs.get("schulart", "")).replace(";", ", ")
+                pupils = inst.attrs.get("schueler_insgesamt")
+                extra = [kind] if kind else []
+                if isinstance(pupils, (int, float)) and pupils:
+                    extra.append(f"{format_number(pupils)} Schüler/-innen")
+                lines.append((inst.name + (f" – {', '.join(extra)}" if extra else ""), "", False))
+        two_cols = len(lines) > max_lines
+        col_w = iw / 2 - 0.1 if two_cols else iw
+        cap = max_lines * (2 if two_cols else 1)
+        shown = lines if len(lines) <= cap else lines[: cap - 1]
+        for k, (text, color, is_head) in enumerate(shown):
+            cx = ix + (col_w + 0.2) * (k // max_lines if two_cols else 0)
+            cy = yy + (k % max_lines) * page.line_h(7.5)
+            chars = int(col_w * 72 / (7.5 * 0.5))
+            text = text if len(text) <= chars else text[: chars - 1] + "…"
+            page.text(cx, cy, text, 7.5, weight="bold" if is_head else "normal",
+                      color=color or TEXT)
+        if len(shown) < len(lines):
+            rest = sum(1 for t in lines[len(shown):] if not t[2])
+            k = len(shown)
+            page.text(ix + (col_w + 0.2) * (k // max_lines if two_cols else 0),
+                      yy + (k % max_lines) * page.line_h(7.5),
+                      f"… und {rest} weitere", 7.5, color=MUTED, style="italic")
+
+    # Indicator table.
+    ty = top + loc_h + 0.4
+    parent_label = repo.display_name(peers.parent) if peers.parent != ROOT else None
+    cols: list[tuple[str, float, str]] = [("Indikator", 2.95, "left"), ("Wert", 0.62, "right")]
+    if parent_label:
+        cols.append((parent_label, 0.9, "right"))
+    cols += [("Gesamt", 0.7, "right"), ("Rang", 0.62, "right"), ("Verlauf", 0.8, "left")]
+    total = sum(c[1] for c in cols)
+    stretch = (w - 2 * m) / total
+    cols = [(n, cw * stretch, a) for n, cw, a in cols]
+    n_lines = len(head) + len({r.indicator.topic for r in head})
+    foot_reserve = 1.45
+    row_h = min(0.215, (h - m - foot_reserve - ty - 0.45) / max(n_lines, 1))
+    size = max(6.0, min(8.0, row_h * 72 / 1.55))
+    page.text(m, ty, "Indikatoren im Vergleich", 10, weight="bold")
+    ty += 0.25
+    x = m
+    for name, cw, align in cols:
+        label = name if len(name) <= int(cw * 72 / (7 * 0.5)) else textwrap.shorten(
+            name, int(cw * 72 / (7 * 0.5)), placeholder="…")
+        page.text(x + (cw - 0.05 if align == "right" else 0), ty, label, 7, weight="bold",
+                  ha=align, color=MUTED)
+        x += cw
+    ty += 0.2
+    page.hline(m, w - m, ty - 0.03, color="#9a9a9a", lw=0.6)
+    for topic in dict.fromkeys(r.indicator.topic for r in head):
+        page.text(m, ty + 0.03, topic, size, weight="bold", color=style.farbe_titel)
+        ty += row_h
+        for r in (r for r in head if r.indicator.topic == topic):
+            ind = r.indicator
+            dec = ind.decimals
+            if ind.synthetic:
+                page.rect(m - 0.09, ty + 0.02, 0.035, row_h - 0.04, facecolor=SYNTH_COLOR,
+                          edgecolor="none")
+            unit = f" in {ind.unit}" if ind.unit and ind.kind != "count" and len(ind.unit) <= 3 \
+                else ""
+            name = ind.name + unit
+            chars = int(cols[0][1] * 72 / (size * 0.5))
+            name = name if len(name) <= chars else name[: chars - 1] + "…"
+            cells = [name, _fmt_cell(r.value, r.state, dec)]
+            if r.year != year and r.state == "ok":
+                cells[1] = f"({r.year}) {cells[1]}"
+            if parent_label:
+                cells.append(_fmt_cell(r.parent_value, r.parent_state, dec))
+            cells.append(_fmt_cell(r.overall_value, r.overall_state, dec))
+            cells.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
+            x = m
+            for k, (_n, cw, align) in enumerate(cols[:-1]):
+                page.text(x + (cw - 0.05 if align == "right" else 0), ty + row_h / 2, cells[k],
+                          size, ha=align, va="center",
+                          weight="bold" if k == 1 else "normal")
+                x += cw
+            _sparkline(page, x + 0.05, ty + row_h * 0.2, cols[-1][1] - 0.2, row_h * 0.6,
+                       r.trend, style.farbe_titel)
+            ty += row_h
+            page.hline(m, w - m, ty, color="#e3e3e3", lw=0.4)
+
+    # Notes and sources.
+    notes = [
+        f"Rang: unter den {peers_label} im selben Jahr, 1 = größter Bedarf (bei „hoch ist gut“ "
+        "der niedrigste Wert). Verlauf: alle Jahre des Indikators, Punkt = letzter Wert. "
+        "(Jahr) vor einem Wert: Wert aus diesem Jahr. "
+        f"{SYMBOL['gesperrt']} = gesperrt (Geheimhaltung), {SYMBOL['nicht_bewertet']} = nicht "
+        f"bewertet, {SYMBOL['keine_daten']} = keine Daten.",
+    ]
+    if any(r.indicator.synthetic for r in head):
+        notes.append(f"Orange Kante: {SYNTHETIC_NOTE} (Demo).")
+    ny = ty + 0.15
+    for note in notes:
+        for line in wrap_text(note, w - 2 * m, 6.5):
+            page.text(m, ny, line, 6.5, color=MUTED)
+            ny += page.line_h(6.5)
+    lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts))
+    lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
+    draw_footer(page, repo, lines, m, w - m,
+            h - m + 0.1, created, any(r.indicator.synthetic for r in head))
+    return save_figure(fig, "pdf", PRINT_DPI, f"Steckbrief {area.name} {year}", sub, created)

@@ -1,0 +1,286 @@
+"""The current view's table: CSV for German Excel and XLSX with a metadata sheet.
+
+`view_table` gives one row per area of the map (key, name, value as shown, state, class, and
+for a rate its numerator and denominator) from the same `MapData` as the screen. CSV:
+``;``, decimal comma, UTF-8 with BOM, no thousands separator, texts guarded against formulas.
+XLSX: the table as numbers plus a sheet "Metadaten" (indicator definitions, sources, year,
+classification, suppression rule). A suppressed value is never written as a number: the
+state's symbol (``·`` gesperrt, ``–`` keine Daten, ``n. b.`` nicht bewertet) stands in its
+place.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from geodata.model.entities import ROOT
+from geodata.model.repository import Repository
+from geodata.reports.style import german_date
+from geodata.statistics.classify import class_labels
+from geodata.statistics.numfmt import format_number
+from geodata.statistics.states import year_states
+from geodata.statistics.suppression import LABEL, SYMBOL
+from geodata.statistics.textsafe import safe_text, texts_never_formulas
+from geodata.views.credits import attribution_lines
+from geodata.views.mapdata import MapData, view_label
+from geodata.views.mapview import compute_map
+from geodata.views.profile import need_sign, ranks, reference_state
+from geodata.views.state import ViewState, to_query
+
+
+# --- tables ----------------------------------------------------------------------------------
+def _number(value: float, decimals: int) -> float | int:
+    return int(round(value)) if decimals == 0 else round(value, decimals)
+
+
+def _cell(value: float | None, state: str, decimals: int) -> float | int | str:
+    """A published number, or the symbol of the state (never a suppressed number)."""
+    if state != "ok" or value is None:
+        return SYMBOL.get(state, SYMBOL["keine_daten"])
+    return _number(value, decimals)
+
+
+def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list[Any]], dict]:
+    """The current view's table: one row per area on the map (map order), then the parent
+    (or the whole atlas).
+
+    Columns: key, name, level, the value (a change map: both years and the change), for
+    rates numerator and denominator, rank (1 = most need, among the published values), class
+    and its bounds, and a note naming a special state. Special states are written as their
+    symbol in every number column of the row.
+
+    Returns ``(columns, rows, meta)``; ``meta`` holds title, view, year, classification,
+    reference, suppression rule, indicator definitions, sources and the view's URL query.
+    """
+    md = compute_map(repo, state)
+    ind = md.indicator
+    dec = ind.decimals
+    ids = list(md.area_ids)
+    change = state.karte.vergleich is not None
+    rate = ind.kind != "count" and ind.numerator in repo.indicators and (
+        ind.denominator in repo.indicators)
+    unit = f" ({ind.unit})" if ind.unit else ""
+    cols = ["Schlüssel", "Gebiet", "Ebene"]
+    if change:
+        cols += [f"{ind.name} {state.karte.vergleich}{unit}", f"{ind.name} {state.jahr}{unit}",
+                 f"Veränderung {state.karte.vergleich}–{state.jahr} ({md.unit})"]
+    else:
+        cols.append(f"{ind.name} {state.jahr}{unit}")
+        if rate:
+            cols += [f"Zähler: {repo.indicator(ind.numerator).name}",
+                     f"Nenner: {repo.indicator(ind.denominator).name}"]
+    cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis"]
+
+    rule = md.rule
+    labels = list(md.class_names) or class_labels(md.classification, dec)
+    ranked = ranks(list(md.values), need_sign(ind))
+    if change:
+        old_st, old_raw = year_states(repo, ids, ind, state.karte.vergleich, state.gebiet, rule)
+        new_st, new_raw = year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+    rows: list[list[Any]] = []
+    for i, aid in enumerate(ids):
+        area = repo.areas[aid]
+        st = md.states[i]
+        row: list[Any] = [aid, area.name, repo.level(area.level).name]
+        if change:
+            row += [_cell(old_raw[i], old_st[i], dec), _cell(new_raw[i], new_st[i], dec),
+                    _cell(md.values[i], st, dec)]
+        else:
+            row.append(_cell(md.values[i], st, dec))
+            if rate:
+                val = repo.value(aid, ind.id, state.jahr)
+                row += [_cell(None if val is None else val.numerator, st, 0),
+                        _cell(None if val is None else val.denominator, st, 0)]
+        c = md.classification.classes[i]
+        row += [ranked[i] if ranked[i] is not None else "",
+                c + 1 if c is not None and st == "ok" else "",
+                labels[c] if c is not None and st == "ok" else "",
+                "" if st == "ok" else LABEL.get(st, st)]
+        rows.append(row)
+    # The parent (or the whole atlas) for reference, judged on its own (primary rule).
+    ref = state.gebiet
+    ref_name = repo.display_name(ref) + " (insgesamt)"
+    ref_level = repo.level(repo.area(ref).level).name if ref != ROOT else "Gesamt"
+    row = [ref if ref != ROOT else "", ref_name, ref_level]
+
+    def ref_cell(year: int, with_parts: bool) -> list[Any]:
+        val = repo.value(ref, ind.id, year)
+        rst = reference_state(repo, ref, ind, year)
+        out = [_cell(None if val is None else val.value, rst, dec)]
+        if with_parts:
+            out += [_cell(None if val is None else val.numerator, rst, 0),
+                    _cell(None if val is None else val.denominator, rst, 0)]
+        return out
+
+    if change:
+        old = ref_cell(state.karte.vergleich, False)[0]  # type: ignore[arg-type]
+        new = ref_cell(state.jahr, False)[0]
+        diff = (_number(new - old, dec) if isinstance(old, (int, float))
+                and isinstance(new, (int, float)) else SYMBOL["keine_daten"])
+        row += [old, new, diff]
+    else:
+        row += ref_cell(state.jahr, rate)
+    row += ["", "", "", ""]
+    rows.append(row)
+
+    meta = _table_meta(repo, state, md, labels)
+    return cols, rows, meta
+
+
+def _indicator_definition(repo: Repository, ind_id: str) -> dict[str, str]:
+    ind = repo.indicator(ind_id)
+    direction = {"higher_better": "hoher Wert ist gut", "higher_worse": "hoher Wert ist "
+                 "ungünstig (mehr Bedarf)", "neutral": "neutral"}.get(ind.direction, ind.direction)
+    kind = {"count": "Anzahl", "rate": "Quote", "mean": "Mittelwert"}.get(ind.kind, ind.kind)
+    out = {"Kennung": ind.id, "Name": ind.name, "Einheit": ind.unit, "Art": kind,
+           "Beschreibung": ind.description, "Richtung": direction,
+           "Dezimalstellen": str(ind.decimals), "Quelle": ind.source,
+           "Synthetisch": "ja – synthetische Beispielwerte, keine amtlichen Daten"
+           if ind.synthetic else "nein"}
+    if ind.kind != "count" and ind.numerator:
+        out["Berechnung"] = (f"{format_number(ind.factor)} × {ind.numerator} / {ind.denominator}"
+                             " (aus summierten Zählern und Nennern, nie gemittelt)")
+    return out
+
+
+def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[str]) -> dict:
+    ind = md.indicator
+    # A need index cites the indicators it is made of.
+    ids = list(md.source_ids) or [ind.id] + [i for i in (ind.numerator, ind.denominator)
+                                             if i in repo.indicators]
+    rule = md.rule
+    return {
+        "titel": md.title,
+        "ansicht": view_label(repo, state, len(md.area_ids)),
+        "jahr": state.jahr,
+        "vergleichsjahr": state.karte.vergleich,
+        "einheit": md.unit,
+        "klassifizierung": md.method,
+        "klassen": [{"Klasse": i + 1, "Grenzen": lab, "Anzahl": n, "Farbe": col}
+                    for i, (lab, n, col) in enumerate(zip(labels, md.classification.counts,
+                                                          md.colors, strict=True))],
+        "referenz": md.reference,
+        "hinweis": md.classification.hint,
+        "geheimhaltung": (
+            f"Anzahlen unter {rule.threshold} und Quoten, deren Zähler unter {rule.threshold} "
+            f"liegt, sind gesperrt ({SYMBOL['gesperrt']}); dazu sekundäre Sperrung, damit kein "
+            "gesperrter Wert als Differenz zum übergeordneten Gebiet berechnet werden kann."
+            + (f" Gebiete unter {format_number(rule.min_population)} Einwohnern sind nicht "
+               f"bewertet ({SYMBOL['nicht_bewertet']})." if rule.min_population else "")
+            + f" Keine Daten: {SYMBOL['keine_daten']}."),
+        "indikatoren": [_indicator_definition(repo, i) for i in dict.fromkeys(ids)],
+        "quellen": attribution_lines(repo, ids, False),
+        "synthetisch": ind.synthetic,
+        "erstellt": german_date(dt.date.today()),
+        "adresse": to_query(state),
+    }
+
+
+def _csv_number(value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, int):
+        return str(value)
+    text = repr(float(value))
+    if "e" in text:
+        text = f"{value:.10f}".rstrip("0").rstrip(".")
+    return text.replace(".", ",")
+
+
+def table_csv(repo: Repository, state: ViewState) -> bytes:
+    """The view's table as CSV for German Excel: ``;``, decimal comma, no thousands separator,
+    UTF-8 with BOM, CRLF line ends. Read back with ``pandas.read_csv(sep=";", decimal=",",
+    encoding="utf-8-sig")`` (``na_values=["·", "–", "n. b."]`` gives floats)."""
+    cols, rows, _meta = view_table(repo, state)
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";", lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([safe_text(c) for c in cols])
+    for row in rows:
+        writer.writerow([safe_text(v) if isinstance(v, str) else _csv_number(v) for v in row])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def table_xlsx(repo: Repository, state: ViewState) -> bytes:
+    """The view's table as XLSX: sheet "Daten" (numbers as numbers, special states as their
+    symbols) and sheet "Metadaten" (definitions, sources, year, classification, rules)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    cols, rows, meta = view_table(repo, state)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Daten"
+    ws.append(cols)
+    bold = Font(bold=True)
+    for c in ws[1]:
+        c.font = bold
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+    dec = repo.indicator(state.indikator).decimals
+    for row in rows:
+        ws.append(row)
+        for c in ws[ws.max_row]:
+            if isinstance(c.value, float):
+                c.number_format = "0." + "0" * dec if dec else "0"
+            elif isinstance(c.value, str) and c.value in SYMBOL.values():
+                c.alignment = Alignment(horizontal="right")
+    for c in ws[ws.max_row]:
+        c.font = bold
+    ws.freeze_panes = "C2"
+    widths = [12, 28, 11] + [16] * (len(cols) - 7) + [12, 8, 18, 34]
+    for i, w in enumerate(widths[: len(cols)]):
+        ws.column_dimensions[ws.cell(1, i + 1).column_letter].width = w
+    ws.row_dimensions[1].height = 45
+
+    ms = wb.create_sheet("Metadaten")
+    head = Font(bold=True, size=12)
+    fill = PatternFill("solid", fgColor="DDE6F0")
+
+    def section(title: str) -> None:
+        ms.append([])
+        ms.append([title])
+        ms.cell(ms.max_row, 1).font = head
+
+    ms.append([meta["titel"]])
+    ms.cell(1, 1).font = Font(bold=True, size=14)
+    for key, value in (("Ansicht", meta["ansicht"]), ("Jahr", meta["jahr"]),
+                       ("Vergleichsjahr", meta["vergleichsjahr"] or ""),
+                       ("Einheit", meta["einheit"]),
+                       ("Klassifizierung", meta["klassifizierung"]),
+                       ("Mitte (zweiseitige Skala)", meta["referenz"]),
+                       ("Hinweis", meta["hinweis"]),
+                       ("Geheimhaltung", meta["geheimhaltung"]),
+                       ("Synthetische Beispielwerte", "ja – keine amtlichen Daten"
+                        if meta["synthetisch"] else "nein"),
+                       ("Erstellt am", meta["erstellt"]),
+                       ("Ansicht im Bildungsatlas", meta["adresse"])):
+        ms.append([key, value])
+    section("Klassen")
+    ms.append(["Klasse", "Grenzen", "Anzahl Gebiete", "Farbe"])
+    for c in ms[ms.max_row]:
+        c.font, c.fill = bold, fill
+    for k in meta["klassen"]:
+        ms.append([k["Klasse"], k["Grenzen"], k["Anzahl"], k["Farbe"]])
+        ms.cell(ms.max_row, 4).fill = PatternFill("solid", fgColor=k["Farbe"].lstrip("#"))
+    for ind_def in meta["indikatoren"]:
+        section(f"Indikator: {ind_def['Name']}")
+        for key, value in ind_def.items():
+            ms.append([key, value])
+    section("Quellen")
+    for line in meta["quellen"]:
+        ms.append([line])
+    section("Zeichen")
+    for st, sym in SYMBOL.items():
+        ms.append([sym, LABEL[st]])
+    ms.column_dimensions["A"].width = 28
+    ms.column_dimensions["B"].width = 100
+    for r in ms.iter_rows():
+        for c in r:
+            if c.column == 2:
+                c.alignment = Alignment(wrap_text=True, vertical="top")
+    buf = io.BytesIO()
+    texts_never_formulas(wb)
+    wb.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,196 @@
+"""What a choropleth shows for one view: values, special states, classes and colours.
+
+Steps, for the areas in view (`geodata.views.state.view_areas`):
+
+1. **Values**: the indicator's value in the year; for a change map (``vergleich``) the
+   difference ``value(jahr) - value(vergleich)``, which for rates in % is in percentage points.
+2. **Special states** (`geodata.statistics.suppression`): no data; suppressed for confidentiality (counts,
+   and rates whose numerator, are below the threshold, default 3; suppression also applies to
+   either year of a change); not rated (fewer residents than the configured minimum). Only
+   areas in state "ok" are classified; the others keep their own symbol, never a class colour.
+3. **Classes** (`geodata.statistics.classify.classify`): the chosen method and class count over the "ok"
+   values, or with ``fest`` over the "ok" values of every year of the view, so that a colour
+   means the same in every year. With a diverging palette (and always for a change map) the
+   classes are equal intervals placed symmetrically around the reference value (the parent's
+   value, the overall value, a typed number, or 0 for a change), so that the neutral colour
+   sits at the reference.
+4. **Colours** (`geodata.statistics.palettes.class_colors`): dark or warm means "more need", by the
+   indicator's direction.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from geodata.model.entities import ROOT, Indicator
+from geodata.model.repository import Repository
+from geodata.statistics.classify import Classification, class_labels, classify, symmetric_breaks
+from geodata.statistics.numfmt import format_number, format_value
+from geodata.statistics.palettes import class_colors
+from geodata.statistics.states import suppression_rule, worse_state, year_states
+from geodata.statistics.suppression import LABEL, SYMBOL, SuppressionRule
+from geodata.views.mapoptions import METHODS, REFERENCES
+from geodata.views.state import ViewState, view_areas
+
+
+@dataclass(frozen=True)
+class MapData:
+    """Everything the map, its legend and its tooltips need; no geometry."""
+
+    area_ids: tuple[str, ...]
+    values: tuple[float | None, ...]  # None unless the state is "ok"
+    states: tuple[str, ...]
+    texts: tuple[str, ...]  # tooltip text per area: formatted value or state label
+    classification: Classification
+    colors: tuple[str, ...]
+    indicator: Indicator
+    unit: str  # unit of the values shown (percentage points for a change of a rate)
+    title: str  # e.g. "SGB-II-Quote unter 15 Jahren 2023" or "… Veränderung 2019–2023"
+    method: str  # German description of the classification
+    reference: str  # German description of the diverging midpoint, "" if none
+    rule: SuppressionRule
+    # A need index (geodata.views.indexmap) names its classes, outlines borderline areas, brings its
+    # own legend notes and cites the sources of its indicators.
+    class_names: tuple[str, ...] = ()
+    borderline: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    source_ids: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Indicator ids whose sources the map cites."""
+        return self.source_ids or (self.indicator.id,)
+
+
+def reference_value(repo: Repository, state: ViewState, ind: Indicator) -> float | None:
+    """The midpoint of a diverging palette (0 for a change map)."""
+    if state.karte.vergleich is not None:
+        return 0.0
+    ref = state.karte.referenz
+    if ref in (None, "gesamt"):
+        val = repo.value(ROOT, ind.id, state.jahr)
+    elif ref == "eltern":
+        val = repo.value(state.gebiet, ind.id, state.jahr)
+    else:
+        return float(ref)
+    return None if val is None else val.value
+
+
+def indicator_map(repo: Repository, state: ViewState) -> MapData:
+    """Values, states, classes and colours of the view's indicator (see module docstring).
+    A view that shows a need index gets its map from `geodata.views.mapview.compute_map`."""
+    ids = view_areas(state, repo)
+    ind = repo.indicator(state.indikator)
+    opt = state.karte
+    rule = suppression_rule(repo)
+    states, raw = year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+    unit = ind.unit
+    title = f"{ind.name} {state.jahr}"
+    if opt.vergleich is not None:
+        old_states, old = year_states(repo, ids, ind, opt.vergleich, state.gebiet, rule)
+        states = [worse_state(a, b) for a, b in zip(states, old_states, strict=True)]
+        raw = [None if a is None or b is None else a - b for a, b in zip(raw, old, strict=True)]
+        unit = "Prozentpunkte" if ind.unit == "%" else ind.unit
+        title = f"{ind.name}: Veränderung {opt.vergleich}–{state.jahr}"
+    values = [v if s == "ok" else None for v, s in zip(raw, states, strict=True)]
+
+    pooled = None
+    if opt.fest and opt.vergleich is None:
+        pooled = []
+        for year in repo.years_for(ind.id, ids):
+            st, vs = year_states(repo, ids, ind, year, state.gebiet, rule)
+            pooled += [v for v, s in zip(vs, st, strict=True) if s == "ok" and v is not None]
+
+    reference = ""
+    if opt.diverging:
+        ref = reference_value(repo, state, ind)
+        basis = [v for v in (pooled or values) if v is not None]
+        if ref is None or math.isnan(ref):
+            ref = sum(basis) / len(basis) if basis else 0.0
+            ref_name = "Mittelwert der Gebiete"
+        elif opt.vergleich is not None:
+            ref_name = "keine Veränderung"
+        else:
+            ref_name = REFERENCES.get(opt.referenz or "", "eingegebener Wert")
+        reference = f"Mitte: {ref_name} ({format_value(ref, ind.decimals, unit)})"
+        breaks, spread = symmetric_breaks(basis, ref, opt.klassen)
+        # The outer class bounds are the symmetric extent, so the legend reads symmetric too.
+        cls = classify(values, "manual", manual_breaks=breaks,
+                       pooled=[*basis, ref - spread, ref + spread])
+        method = f"Gleiche Intervalle um die Mitte, {cls.k} Klassen"
+    else:
+        manual = opt.grenzen if opt.methode == "manuell" else None
+        cls = classify(values, opt.method_id, opt.klassen, manual_breaks=manual, pooled=pooled)
+        method = f"{METHODS[opt.methode][1]}, {cls.k} Klassen"
+        if pooled is not None:
+            method += ", feste Klassen über alle Jahre"
+
+    texts = []
+    for v, s in zip(raw, states, strict=True):
+        if s == "ok" and v is not None:
+            sign = "+" if opt.vergleich is not None and v > 0 else ""
+            texts.append(sign + format_value(v, ind.decimals, unit))
+        else:
+            texts.append(f"{SYMBOL[s]} {LABEL[s]}")
+    return MapData(
+        area_ids=tuple(ids),
+        values=tuple(values),
+        states=tuple(states),
+        texts=tuple(texts),
+        classification=cls,
+        colors=tuple(class_colors(opt.farben, cls.k, ind.direction)),
+        indicator=ind,
+        unit=unit,
+        title=title,
+        method=method,
+        reference=reference,
+        rule=rule,
+    )
+
+
+def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:
+    """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise", "1528 Gemeinden"."""
+    if state.ebene:
+        level = repo.level(state.ebene)
+    else:
+        kids = repo.children_of(state.gebiet)
+        if not kids:
+            return repo.display_name(state.gebiet)
+        level = repo.level(repo.area(kids[0]).level)
+    label = f"{n_areas} {level.plural if n_areas != 1 else level.name}"
+    return label if state.gebiet == ROOT else f"{label} in {repo.area(state.gebiet).name}"
+
+
+def unit_in(unit: str) -> str:
+    dative = {"Prozentpunkte": "Prozentpunkten"}
+    return f"in {dative.get(unit, unit)}" if unit else ""
+
+
+def legend_notes(md: MapData) -> list[str]:
+    """Method and class count, direction, reference, hint and rules."""
+    rule = md.rule
+    if md.notes:
+        return [*md.notes, f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"]
+    cls = md.classification
+    diverging = bool(md.reference)
+    need = "rot/orange = mehr Bedarf" if diverging else "dunkel = mehr Bedarf"
+    if md.indicator.direction == "neutral":
+        need = "rot/orange = höher" if diverging else "dunkel = höher"
+    notes = [md.method + (f" · {need}" if cls.k else "")]
+    if md.reference:
+        notes.append(md.reference)
+    if cls.hint:
+        notes.append(cls.hint)
+    notes.append(f"gesperrt: unter {rule.threshold} Fällen (Geheimhaltung)"
+                 + (f" · nicht bewertet: unter {format_number(rule.min_population)} Einwohnern"
+                    if rule.min_population else ""))
+    return notes
+
+
+def legend_labels(md: MapData) -> list[str]:
+    """Class range labels as on screen ("11,3 – 17,7 %"; long units only in the heading)."""
+    if md.class_names:
+        return list(md.class_names)
+    return class_labels(md.classification, md.indicator.decimals,
+                        md.unit if len(md.unit) <= 3 else "")
