@@ -130,3 +130,38 @@ def test_fisher_jenks_matches_mapclassify(seed):
         warnings.simplefilter("ignore")  # "Numba not installed": the slow path is the point
         expected = list(mapclassify.FisherJenks(data, k=k).bins[:-1])
     assert fisher_jenks_breaks(data, k) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("kind", ["normal", "ties", "rounded", "few"])
+def test_quantile_breaks_equal_mapclassify_exactly(kind):
+    # Independent reference: mapclassify.Quantiles (scipy's scoreatpercentile), which the app
+    # no longer imports at run time. Exact equality: the same breaks, bit for bit.
+    import warnings
+
+    import mapclassify
+    import numpy as np
+
+    from geodata.statistics.classify import quantile_breaks
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n, k = int(rng.integers(1, 80)), int(rng.integers(2, 9))
+        data = {"normal": rng.normal(size=n),
+                "ties": rng.integers(0, 4, size=n).astype(float),
+                "rounded": np.round(rng.exponential(size=n) * 100, 1),
+                "few": np.full(n, 3.5)}[kind]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # mapclassify warns when ties merge classes
+            expected = mapclassify.Quantiles(data, k=k).bins.tolist()
+        assert quantile_breaks(data, k) == expected
+
+
+def test_the_app_never_imports_mapclassify_scipy_or_sklearn():
+    import subprocess
+    import sys
+
+    code = ("import os, sys; os.environ['DASH_DISABLE_VERSION_CHECK'] = 'true'; import app; "
+            "print(sorted(m for m in ('mapclassify', 'scipy', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=__import__("pathlib").Path(__file__).parents[1])
+    assert out.stdout.strip() == "[]"

@@ -41,7 +41,10 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
-from geodata.statistics.numfmt import format_number
+from geodata.index.atlas import population_values
+from geodata.statistics.numfmt import format_number, number_param, parse_number
+from geodata.statistics.states import suppression_rule
+from geodata.statistics.suppression import primary_state
 
 METHODS = {"index": "proportional zum Index", "klassen": "Klassenfaktoren"}
 
@@ -212,9 +215,6 @@ def heads_from_repository(repo: Any, area_ids: Sequence[str], indicator_id: str,
     """Head counts of a count indicator (e.g. ``einwohner``, ``kinder_u15``) in ``year``, else
     the nearest earlier, else the nearest later year; None where missing or suppressed (a count
     below the confidentiality threshold is never used, so no amount reveals it)."""
-    from geodata.index.atlas import population_values
-    from geodata.statistics.states import suppression_rule
-    from geodata.statistics.suppression import primary_state
 
     ind = repo.indicator(indicator_id)
     if ind.kind != "count":
@@ -280,7 +280,6 @@ class AllocationSettings:
 def parse_allocation(params: Mapping[str, str], head_ids: Sequence[str],
                      notes: list[str]) -> AllocationSettings:
     """The settings from the URL's first values, with a German notice for each bad one."""
-    from geodata.statistics.numfmt import parse_number
 
     out = AllocationSettings()
     vals: dict[str, Any] = {}
@@ -320,7 +319,6 @@ def parse_allocation(params: Mapping[str, str], head_ids: Sequence[str],
 
 def allocation_params(s: AllocationSettings) -> dict[str, str]:
     """The URL parameters of the settings that differ from the defaults."""
-    from geodata.statistics.numfmt import number_param
 
     d = AllocationSettings()
     out: dict[str, str] = {}

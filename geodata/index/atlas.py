@@ -18,6 +18,9 @@ from typing import Any
 from geodata.index.compute import IndexInput, IndexResult, compute_index
 from geodata.index.definition import DefinitionError, IndexDefinition, preset_direction
 from geodata.index.sensitivity import Sensitivity, sensitivity
+from geodata.model.entities import ROOT
+from geodata.model.years import nearest_year
+from geodata.statistics.states import suppression_rule, year_states
 
 
 # --- repository adapters ----------------------------------------------------------------------
@@ -32,7 +35,6 @@ def index_areas(repo: Any, definition: IndexDefinition) -> tuple[str, ...]:
 def check_definition(repo: Any, definition: IndexDefinition) -> list[str]:
     """German problems of a (valid) definition against the atlas: unknown area, level or
     indicator."""
-    from geodata.model.entities import ROOT
 
     errs = []
     if definition.gebiet != ROOT and definition.gebiet not in repo.areas:
@@ -57,15 +59,14 @@ def check_definition(repo: Any, definition: IndexDefinition) -> list[str]:
 def population_values(repo: Any, area_ids: Sequence[str], indicator_id: str,
                       year: int) -> dict[str, float | None]:
     """Per area, the indicator's value in ``year``, else the nearest earlier year, else the
-    nearest later year; None if the area has none."""
-    from geodata.model.years import nearest_year
-
+    nearest later year; None if the area has none. One column read per year."""
     years = repo.years_for(indicator_id)
+    cols = {y: repo.column(area_ids, indicator_id, y) for y in years}
+    found = {y: col.found.tolist() for y, col in cols.items()}
     out: dict[str, float | None] = {}
-    for a in area_ids:
-        have = [y for y in years if repo.value(a, indicator_id, y) is not None]
-        y = nearest_year(have, year)
-        out[a] = None if y is None else repo.value(a, indicator_id, y).value
+    for i, a in enumerate(area_ids):
+        y = nearest_year([y for y in years if found[y][i]], year)
+        out[a] = None if y is None else float(cols[y].value[i])
     return out
 
 
@@ -73,8 +74,6 @@ def index_input(repo: Any, definition: IndexDefinition, year: int | None = None)
     """The plain inputs of a definition in ``year`` (default: its index year). Values are
     passed only where the map shows them ("ok" per `geodata.statistics.states.year_states`, with the
     atlas's suppression rule); the other states are passed on as reasons."""
-    from geodata.statistics.states import suppression_rule, year_states
-
     errs = check_definition(repo, definition)
     if errs:
         raise DefinitionError(errs)

@@ -1,9 +1,16 @@
 """The in-memory atlas repository: areas, indicators, values and institutions.
 
-The GeoPackage (see README, "Datenmodell") is read once at start into a `Repository`, an
-immutable object that every request shares (safe across threads and gunicorn workers). Nothing
-in it changes after loading; the only mutable part is a cache of serialised GeoJSON, which is
-derived deterministically from the immutable data.
+The stored tables (a GeoPackage or PostGIS, `geodata.storage`) are read once at start into a
+`Repository`, an immutable object that every request shares (safe across threads and gunicorn
+workers). Nothing in it changes after loading; the only mutable parts are caches of serialised
+GeoJSON and of derived lookups (`memo`), built deterministically from the immutable data.
+
+Values
+------
+All values live in one `geodata.model.values.ValueTable` (``table``): numpy columns, not one
+object per value. Views read a whole column at a time (`column`: all areas of a map for one
+indicator and year); `value` reads one. ``values`` offers the same data as a read-only mapping
+``(indicator, year) → {area → Value}`` for code that iterates over everything.
 
 Area hierarchy
 --------------
@@ -21,11 +28,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import orjson
 
 from geodata.model.entities import ROOT, Area, Indicator, Institution, Source, Value
 from geodata.model.errors import DataFileError, UnknownAreaError
 from geodata.model.settings import Level, Settings
+from geodata.model.values import Column, ValuesView, ValueTable
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,7 @@ class Repository:
     areas: Mapping[str, Area]
     children: Mapping[str, tuple[str, ...]]
     indicators: Mapping[str, Indicator]
-    values: Mapping[tuple[str, int], Mapping[str, Value]]
+    table: ValueTable
     overall: Mapping[tuple[str, int], Value]
     years: Mapping[str, tuple[int, ...]]
     institutions: Mapping[str, tuple[Institution, ...]]
@@ -48,6 +57,11 @@ class Repository:
     _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def values(self) -> Mapping[tuple[str, int], Mapping[str, Value]]:
+        """All values as ``{(indicator, year): {area: Value}}`` (read-only, built on access)."""
+        return ValuesView(self.table)
 
     def memo(self, key: str, build: Callable[[], Any]) -> Any:
         """A value derived from this repository, built once (indexes for search, lookups)."""
@@ -148,16 +162,27 @@ class Repository:
         """The value of one area (``ROOT`` gives the overall value), or None."""
         if area_id == ROOT:
             return self.overall.get((indicator_id, year))
-        return self.values.get((indicator_id, year), {}).get(area_id)
+        return self.table.get(area_id, indicator_id, year)
+
+    def column(self, area_ids: Sequence[str], indicator_id: str, year: int) -> Column:
+        """Value, numerator and denominator of several areas at once, as arrays in the given
+        order (NaN and ``found`` False where an area has no value; ``ROOT`` is the whole
+        atlas)."""
+        col = self.table.column(area_ids, indicator_id, year)
+        if ROOT in area_ids:
+            total = self.overall.get((indicator_id, year))
+            found, value, num, den = (np.array(a) for a in col)
+            for i, aid in enumerate(area_ids):
+                if aid == ROOT and total is not None:
+                    found[i], value[i] = True, total.value
+                    num[i] = np.nan if total.numerator is None else total.numerator
+                    den[i] = np.nan if total.denominator is None else total.denominator
+            col = Column(found, value, num, den)
+        return col
 
     def values_for(self, area_ids: Sequence[str], indicator_id: str, year: int) -> list[float | None]:
         """Values of several areas in the given order; None where missing."""
-        table = self.values.get((indicator_id, year), {})
-        out: list[float | None] = []
-        for aid in area_ids:
-            val = table.get(aid)
-            out.append(None if val is None else val.value)
-        return out
+        return self.column(area_ids, indicator_id, year).values()
 
     def years_for(self, indicator_id: str, area_ids: Iterable[str] | None = None) -> tuple[int, ...]:
         """Years with at least one value for the indicator (among ``area_ids`` if given)."""
@@ -165,16 +190,15 @@ class Repository:
         if area_ids is None:
             return all_years
         ids = list(area_ids)
-        return tuple(
-            y for y in all_years if any(a in self.values.get((indicator_id, y), {}) for a in ids)
-        )
+        return tuple(y for y in all_years
+                     if (self.table.rows(ids, indicator_id, y) >= 0).any())
 
     def coverage(self, indicator_id: str) -> list[str]:
         """Where an indicator has values, in German: e.g. ``["Stadtteile in Frankfurt am Main"]``
         or ``["Kreise", "Gemeinden"]`` (a level is named alone when every area of it has data)."""
         have: set[str] = set()
         for year in self.years.get(indicator_id, ()):
-            have.update(self.values.get((indicator_id, year), {}))
+            have.update(self.table.areas_with_values(indicator_id, year))
         out: list[str] = []
         for lvl in self.settings.levels:
             at_level = [a for a in have if self.areas[a].level == lvl.id]

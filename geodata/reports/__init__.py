@@ -12,14 +12,25 @@
 
 May import `geodata.views`, `geodata.index`, `geodata.statistics` and `geodata.model`; nothing
 imports it but the app's callbacks and the benchmarks. The names below are the package's public
-interface.
+interface; they load their module (and with it matplotlib, about 50 MB) on first use, so a
+worker that never renders a map never pays for it.
 """
 
-from geodata.reports.filenames import export_filename, profile_filename
-from geodata.reports.printmap import render_map
-from geodata.reports.profilepdf import render_profile_pdf
-from geodata.reports.style import HouseStyle, house_style
-from geodata.reports.tables import table_csv, table_xlsx, view_table
+from __future__ import annotations
 
-__all__ = ["HouseStyle", "export_filename", "house_style", "profile_filename", "render_map",
-           "render_profile_pdf", "table_csv", "table_xlsx", "view_table"]
+import importlib
+from typing import Any
+
+_PUBLIC = {
+    "HouseStyle": "style", "house_style": "style",
+    "export_filename": "filenames", "profile_filename": "filenames",
+    "render_map": "printmap", "render_profile_pdf": "profilepdf",
+    "table_csv": "tables", "table_xlsx": "tables", "view_table": "tables",
+}
+__all__ = sorted(_PUBLIC)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _PUBLIC:
+        return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

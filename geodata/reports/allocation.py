@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from geodata.index.allocation import Allocation
 from geodata.statistics.numfmt import format_number
-from geodata.statistics.textsafe import cell_text
+from geodata.statistics.textsafe import cell_text, texts_never_formulas
 
 
 def allocation_csv(allocation: Allocation, names: Mapping[str, str] | None = None,
@@ -83,7 +83,6 @@ def allocation_xlsx(allocation: Allocation, names: Mapping[str, str],
         meta.cell(meta.max_row, 1).font = bold
     meta.column_dimensions["A"].width = 28
     meta.column_dimensions["B"].width = 80
-    from geodata.statistics.textsafe import texts_never_formulas
 
     texts_never_formulas(wb)
     buf = io.BytesIO()

@@ -18,11 +18,10 @@ from geodata.reports.style import (
     SYNTH_COLOR,
     TEXT,
     Page,
-    german_date,
     swatch,
     wrap_text,
 )
-from geodata.statistics.numfmt import format_number
+from geodata.statistics.numfmt import format_number, german_date
 from geodata.views.credits import SYNTHETIC_NOTE
 from geodata.views.mapdata import MapData, legend_labels, legend_notes, unit_in
 

@@ -9,7 +9,6 @@ render in parallel threads. The special states keep the screen's patterns (`STAT
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import textwrap
 import tomllib
@@ -75,10 +74,6 @@ def house_style(config: Path = DEFAULT_CONFIG) -> HouseStyle:
     """The house style from the configuration; an uninstalled font falls back to DejaVu Sans,
     a missing logo file is left out."""
     return _house_style(str(config), config.stat().st_mtime)
-
-
-def german_date(day: dt.date) -> str:
-    return day.strftime("%d.%m.%Y")
 
 
 # --- drawing helpers -------------------------------------------------------------------------

@@ -18,9 +18,8 @@ from typing import Any
 
 from geodata.model.entities import ROOT
 from geodata.model.repository import Repository
-from geodata.reports.style import german_date
 from geodata.statistics.classify import class_labels
-from geodata.statistics.numfmt import format_number
+from geodata.statistics.numfmt import format_number, german_date
 from geodata.statistics.states import year_states
 from geodata.statistics.suppression import LABEL, SYMBOL
 from geodata.statistics.textsafe import safe_text, texts_never_formulas

@@ -5,12 +5,16 @@ One result type, `Classification`, for every method:
 ==============  ==================================  ========================================
 method id       German name                         inner breaks
 ==============  ==================================  ========================================
-``quantile``    Quantile                            mapclassify.Quantiles (equal counts)
+``quantile``    Quantile                            percentiles j·100/k (`quantile_breaks`)
 ``equal``       Gleiche Intervalle                  min + j * (max - min) / k
-``jenks``       Natürliche Brüche (Fisher-Jenks)    mapclassify.FisherJenks (exact optimum)
+``jenks``       Natürliche Brüche (Fisher-Jenks)    exact optimum (`fisher_jenks_breaks`)
 ``stddev``      Standardabweichung                  mean + (j - k/2) * sd (population sd)
 ``manual``      Manuelle Grenzen                    as given
 ==============  ==================================  ========================================
+
+Quantiles and Fisher-Jenks give the same breaks as mapclassify's ``Quantiles`` and
+``FisherJenks`` (the tests compare them); they are computed here with numpy because importing
+mapclassify costs every worker about 170 MB (scikit-learn, SciPy) and its Fisher-Jenks is slow.
 
 Assignment: class ``i`` is the number of inner breaks strictly below the value, so a value on
 a break belongs to the lower class (as in mapclassify). With ``pooled`` values (e.g. every year
@@ -29,7 +33,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import mapclassify
 import numpy as np
 
 from geodata.statistics.numfmt import format_number
@@ -124,13 +127,39 @@ def fisher_jenks_breaks(data: np.ndarray, k: int) -> list[float]:
     return [float(x[e]) for e in sorted(ends)]
 
 
+def quantile_breaks(data: np.ndarray, k: int) -> list[float]:
+    """The upper bounds of k quantile classes, as mapclassify's ``Quantiles(data, k).bins``:
+    the percentiles 100/k, 200/k, …, 100 with linear interpolation between the sorted values
+    (``scipy.stats.scoreatpercentile``, method "fraction", computed the same way here), ties
+    collapsed, so there may be fewer than k.
+
+    Written out here because importing mapclassify loads scikit-learn and SciPy, about 170 MB
+    in every worker, for these few lines; `tests/test_classify.py` checks the equality.
+    """
+    x = np.sort(np.asarray(data, dtype=float).ravel())
+    w = 100.0 / k
+    pcts = np.arange(w, 100 + w, w)
+    if pcts[-1] > 100.0:
+        pcts[-1] = 100.0
+    out = []
+    for per in pcts.tolist():
+        idx = per / 100.0 * (len(x) - 1)
+        i = int(idx)
+        if i == idx:
+            out.append(float(x[i]))
+        else:
+            weights = np.array([(i + 1 - idx), (idx - i)], float)
+            out.append(float(np.add.reduce(x[i:i + 2] * weights) / weights.sum()))
+    return np.unique(np.array(out)).tolist()
+
+
 def _inner_breaks(data: np.ndarray, method: str, k: int,
                   mean_sd: tuple[float, float] | None) -> list[float]:
     """k-1 inner breaks of ``data`` (at least k distinct values) for one method."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # mapclassify warns about ties; handled by callers
+        warnings.simplefilter("ignore")  # numpy warns about empty slices; handled by callers
         if method == "quantile":
-            return [float(b) for b in mapclassify.Quantiles(data, k=k).bins[:-1]]
+            return quantile_breaks(data, k)[:-1]
         if method == "equal":
             lo, hi = float(data.min()), float(data.max())
             return [lo + j * (hi - lo) / k for j in range(1, k)]

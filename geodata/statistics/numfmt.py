@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 
@@ -57,3 +58,8 @@ def parse_number(text: str) -> float | None:
 def number_param(value: float) -> str:
     """A number for the URL in German notation without thousands dots ("1234,5", "10")."""
     return format_number(value, 6).rstrip("0").rstrip(",").replace(".", "")
+
+
+def german_date(day: dt.date) -> str:
+    """A date as Germans write it: ``02.12.2026``."""
+    return day.strftime("%d.%m.%Y")

@@ -27,35 +27,49 @@ def suppression_rule(repo: Repository) -> SuppressionRule:
     )
 
 
-def _population(repo: Repository, area_id: str, year: int) -> float | None:
-    """Residents of the area in ``year`` or the nearest earlier year; None if unknown."""
-    years = [y for y in repo.years_for(POPULATION) if y <= year] or list(
-        repo.years_for(POPULATION)
-    )
+def populations(repo: Repository, area_ids: Sequence[str], year: int) -> list[float | None]:
+    """Residents of each area in ``year`` or the nearest earlier year with a value (if there is
+    no earlier year at all, the newest); None where unknown. One column read per year."""
+    have = repo.years_for(POPULATION)
+    years = [y for y in have if y <= year] or list(have)
+    out: list[float | None] = [None] * len(area_ids)
+    todo = list(range(len(area_ids)))
     for y in reversed(years):
-        val = repo.value(area_id, POPULATION, y)
-        if val is not None:
-            return val.value
-    return None
+        if not todo:
+            break
+        col = repo.column([area_ids[i] for i in todo], POPULATION, y)
+        still = []
+        for i, found, value in zip(todo, col.found.tolist(), col.value.tolist(), strict=True):
+            if found:
+                out[i] = value
+            else:
+                still.append(i)
+        todo = still
+    return out
 
 
 def year_states(
     repo: Repository, ids: Sequence[str], ind: Indicator, year: int, parent: str | None,
     rule: SuppressionRule,
 ) -> tuple[list[str], list[float | None]]:
-    """States and raw values of the areas in one year (``parent`` for secondary suppression)."""
-    vals = [repo.value(a, ind.id, year) for a in ids]
+    """States and raw values of the areas in one year (``parent`` for secondary suppression).
+    The values of all areas are read as one column."""
+    col = repo.column(ids, ind.id, year)
+    found = col.found.tolist()
+    values = [v if f else None for f, v in zip(found, col.value.tolist(), strict=True)]
+    numerators = [None if not f or n != n else n  # NaN: no numerator
+                  for f, n in zip(found, col.numerator.tolist(), strict=True)]
     par = repo.value(parent, ind.id, year) if parent is not None else None
     states = states_for(
         ind.kind,
-        [None if v is None else v.value for v in vals],
-        [None if v is None else v.numerator for v in vals],
-        [_population(repo, a, year) for a in ids],
+        values,
+        numerators,
+        populations(repo, ids, year),
         rule,
         parent_value=None if par is None else par.value,
         parent_numerator=None if par is None else par.numerator,
     )
-    return states, [None if v is None else v.value for v in vals]
+    return states, values
 
 
 def area_state(repo: Repository, area_id: str, ind: Indicator, year: int) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -97,7 +97,7 @@ def cache_dir() -> Path | None:
 
 def display_data(
     area_ids: Sequence[str],
-    geoms: np.ndarray,
+    geoms: np.ndarray | Callable[[], np.ndarray],
     levels: Sequence[str],
     tolerance: dict[str, float],
     coverage: dict[str, bool],
@@ -106,7 +106,9 @@ def display_data(
 ) -> tuple[dict[str, str], dict[str, tuple[float, float]], dict[str, Bounds]]:
     """Per area: display GeoJSON geometry (text), label point (lon, lat) inside the area and
     bounds (south, west, north, east), from the disk cache when the version matches
-    (``use_cache=False``: never read or write the cache, e.g. for an import's check build)."""
+    (``use_cache=False``: never read or write the cache, e.g. for an import's check build).
+    ``geoms`` (EPSG:25832, one per area) may be a function that reads them: it is called only
+    when the cache misses, so a warm start never reads the full-resolution geometry."""
     key = hashlib.blake2b(orjson.dumps([CACHE_FORMAT, version, DISPLAY_DECIMALS,
                                         sorted(tolerance.items()), sorted(coverage.items()),
                                         list(area_ids)]), digest_size=12).hexdigest()
@@ -120,6 +122,8 @@ def display_data(
                     {a: tuple(b) for a, b in cached["bounds"].items()})
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError):
             pass  # a damaged cache file is rebuilt below
+    if callable(geoms):
+        geoms = geoms()
     out = display_geometries(geoms, levels, tolerance, coverage)
     points = np.round(shapely.get_coordinates(shapely.point_on_surface(out)), DISPLAY_DECIMALS)
     display = dict(zip(area_ids, shapely.to_geojson(out).tolist(), strict=True))

@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from geodata.model.errors import DataFileError
+from geodata.storage import gpkg
 from geodata.storage.gpkg import DEFAULT_GPKG, read_atlas_tables
 from geodata.storage.tables import AtlasTables
 from geodata.storage.versions import AtlasStore, StaleVersionError, StoreVersion
@@ -80,6 +81,8 @@ class GpkgStore:
             return BASE_VERSION
 
     def read(self) -> AtlasTables:
+        """The current version's tables (read on demand, see
+        `geodata.storage.gpkg.read_atlas_tables`)."""
         return read_atlas_tables(self.path_of(self.current_version()))
 
     def write(self, tables: AtlasTables, note: str, base: str | None = None) -> str:
@@ -100,8 +103,6 @@ class GpkgStore:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _write(self, tables: AtlasTables, note: str) -> str:
-        from geodata.storage.gpkg import write_gpkg
-
         vid = time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
         final = self.path_of(vid)
         tmp = self.dir / f".{vid}.tmp.gpkg"
@@ -109,7 +110,7 @@ class GpkgStore:
                              ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
                              ("crs", "EPSG:25832")], columns=["key", "value"])
         try:
-            write_gpkg(tmp, tables.areas, tables.institutions, tables.indicators, tables.values,
+            gpkg.write_gpkg(tmp, tables.areas, tables.institutions, tables.indicators, tables.values,
                        tables.sources, meta)
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
@@ -156,7 +157,7 @@ def default_store(data_dir: Path | None = None) -> AtlasStore:
     (default ``$BILDUNGSATLAS_DATA`` or ``daten/``; first version: the demo atlas)."""
     url = os.environ.get("BILDUNGSATLAS_DATABASE_URL")
     if url and data_dir is None:
-        from geodata.storage.postgis import PostgisStore
+        from geodata.storage.postgis import PostgisStore  # psycopg only when configured
 
         return PostgisStore(url)
     return GpkgStore(data_dir)

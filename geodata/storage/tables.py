@@ -10,11 +10,10 @@ values (summed counts of the top level; rates from the sums).
 
 from __future__ import annotations
 
-import gc
 import json
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
@@ -34,6 +33,7 @@ from geodata.model.entities import (
 from geodata.model.errors import DataFileError
 from geodata.model.repository import Repository
 from geodata.model.settings import Settings
+from geodata.model.values import ValuesView, ValueTable
 from geodata.storage.display import display_data
 
 
@@ -58,55 +58,29 @@ def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
     return out
 
 
-def _nullable(col: pd.Series) -> np.ndarray:
-    """Floats with NaN as None (an object array)."""
-    arr = col.astype(float).to_numpy()
-    return np.where(np.isnan(arr), None, arr)
-
-
-def _load_values(df: pd.DataFrame) -> dict[tuple[str, int], dict[str, Value]]:
-    """``{(indicator, year): {area: Value}}``; rows without a value are left out.
-
-    Built per (indicator, year) group from plain lists, with the garbage collector paused: a
-    national atlas has about two million values, and iterating pandas rows or letting the
-    collector rescan the growing tables would take seconds.
-    """
-    df = df[df["value"].astype(float).notna()]
-    ids = df["area_id"].astype(str).to_numpy(dtype=object)
-    vals = df["value"].astype(float).to_numpy()
-    nums, dens = _nullable(df["numerator"]), _nullable(df["denominator"])
-    groups = df.groupby([df["indicator_id"].astype(str), df["year"].astype(int)],
-                        sort=False).indices
-    table: dict[tuple[str, int], dict[str, Value]] = {}
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        for (ind, year), idx in groups.items():
-            table[(str(ind), int(year))] = dict(zip(
-                ids[idx].tolist(),
-                map(Value, vals[idx].tolist(), nums[idx].tolist(), dens[idx].tolist()),
-                strict=True,
-            ))
-    finally:
-        if was_enabled:
-            gc.enable()
-    return table
+def _load_values(df: pd.DataFrame) -> Mapping[tuple[str, int], Mapping[str, Value]]:
+    """``{(indicator, year): {area: Value}}`` of a long value table; rows without a value are
+    left out (a view over the columnar `ValueTable`)."""
+    return ValuesView(ValueTable.from_frame(df))
 
 
 def _overall_values(
-    values: Mapping[tuple[str, int], Mapping[str, Value]],
+    table: ValueTable,
     indicators: Mapping[str, Indicator],
     top: Sequence[str],
 ) -> dict[tuple[str, int], Value]:
-    """Values for the whole atlas: summed counts of the top level, rates from sums."""
+    """Values for the whole atlas: summed counts of the top level (only where every top-level
+    area has a value), rates and means from the summed numerator and denominator."""
     out: dict[tuple[str, int], Value] = {}
-    for (ind_id, year), table in values.items():
+    top = list(top)
+    for ind_id, year in table.groups():
         ind = indicators.get(ind_id)
-        if ind is None or not all(a in table for a in top):
+        if ind is None or ind.kind != "count":
             continue
-        if ind.kind == "count":
-            out[(ind_id, year)] = Value(sum(table[a].value for a in top))
-    for (ind_id, year), _table in values.items():
+        col = table.column(top, ind_id, year)
+        if col.found.all():
+            out[(ind_id, year)] = Value(sum(col.value.tolist()))
+    for ind_id, year in table.groups():
         ind = indicators.get(ind_id)
         if ind is None or ind.kind == "count":
             continue
@@ -119,20 +93,89 @@ def _overall_values(
     return out
 
 
+class Lazy:
+    """A table that is read on first access (see `AtlasTables`)."""
+
+    __slots__ = ("load",)
+
+    def __init__(self, load: Callable[[], Any]) -> None:
+        self.load = load
+
+
 @dataclass(frozen=True)
 class AtlasTables:
-    """The stored tables of one atlas, as read from a GeoPackage (or any other store).
+    """The stored tables of one atlas: what every store reads and every import writes.
 
-    Column layout as in the README ("Datenmodell"). ``version`` is a short content hash: it is
-    part of every geometry URL, so a new import gives new URLs.
+    - ``areas``: GeoDataFrame (``area_id``, ``name``, ``level``, ``parent_id``, ``kind``,
+      geometry) in any declared CRS;
+    - ``indicators``: the catalogue; ``values``: the long value table (``area_id``,
+      ``indicator_id``, ``year``, ``value``, ``numerator``, ``denominator``);
+    - ``institutions``: GeoDataFrame (empty geometry = no coordinates); ``sources``;
+    - ``version``: a short content hash, part of every geometry URL (a new import gives new
+      URLs).
+
+    A table may be given as `Lazy` (a GeoPackage store does so for the areas and the values):
+    it is read on first access and then kept. `build_repository` asks only for what a
+    repository needs: `area_attributes` and `value_table` (which have loaders of their own)
+    and `metric_geometry` only when the display geometry is not cached. So a start with warm
+    caches never reads the full-resolution geometry, nor turns two million values into a
+    DataFrame; code that reads ``areas`` or ``values`` gets them in full, as stored. Treat the
+    tables as read-only.
     """
 
-    areas: Any  # GeoDataFrame, any declared CRS
+    areas: Any
     indicators: pd.DataFrame
     values: pd.DataFrame
-    institutions: Any  # GeoDataFrame, any declared CRS; empty geometry = no coordinates
+    institutions: Any
     sources: pd.DataFrame
     version: str
+    # The areas without geometry (a GeoDataFrame in the layer's CRS, empty geometry) and the
+    # values as a ValueTable, read without reading ``areas`` or ``values``.
+    area_attributes_loader: Callable[[], Any] | None = field(default=None, repr=False,
+                                                              compare=False)
+    value_table_loader: Callable[[], ValueTable] | None = field(default=None, repr=False,
+                                                                compare=False)
+
+    def __getattribute__(self, name: str) -> Any:
+        value = object.__getattribute__(self, name)
+        if type(value) is Lazy:
+            value = value.load()
+            object.__setattr__(self, name, value)  # read once, then kept
+        return value
+
+    def _read(self, name: str) -> bool:
+        """Whether the table ``name`` is in memory (given, or read already)."""
+        return type(object.__getattribute__(self, name)) is not Lazy
+
+    @property
+    def area_attributes(self) -> Any:
+        """The areas, without reading their geometry if it is not in memory yet (then a
+        GeoDataFrame in the layer's CRS with an empty geometry column)."""
+        if self._read("areas") or self.area_attributes_loader is None:
+            return self.areas
+        return self.area_attributes_loader()
+
+    @property
+    def value_table(self) -> ValueTable:
+        """The values as a `ValueTable` (from its loader, or built from ``values``)."""
+        if self.value_table_loader is not None and not self._read("values"):
+            return self.value_table_loader()
+        return ValueTable.from_frame(self.values)
+
+    def metric_geometry(self, order: Sequence[str] | None = None) -> np.ndarray:
+        """The areas' geometry in EPSG:25832, in the order of the area ids ``order`` (default:
+        the order of ``areas``)."""
+        gdf = self.areas
+        if gdf.crs is None:
+            raise DataFileError("Die Ebene „areas“ hat kein Koordinatensystem.")
+        if gdf.crs.to_epsg() != 25832:
+            gdf = gdf.to_crs(METRIC_CRS)
+        if order is None:
+            return gdf.geometry.values
+        at = pd.Index(gdf["area_id"].astype(str)).get_indexer(list(order))
+        if (at < 0).any():
+            raise DataFileError("Die Geometrien der Gebiete passen nicht zu ihrer Tabelle.")
+        return gdf.geometry.values[at]
 
 
 def build_repository(tables: AtlasTables, settings: Settings,
@@ -146,12 +189,10 @@ def build_repository(tables: AtlasTables, settings: Settings,
         With a German message when a layer's CRS is not declared or the hierarchy is
         inconsistent (unknown parent, unknown level, duplicate key, key not matching its level).
     """
-    areas_gdf = tables.areas
+    areas_gdf = tables.area_attributes
     if areas_gdf.crs is None:
         raise DataFileError("Die Ebene „areas“ hat kein Koordinatensystem.")
-    if areas_gdf.crs.to_epsg() != 25832:
-        areas_gdf = areas_gdf.to_crs(METRIC_CRS)
-    areas_df = areas_gdf.drop(columns="geometry")
+    areas_df = pd.DataFrame(areas_gdf.drop(columns="geometry"))
 
     level_order = {lvl.id: i for i, lvl in enumerate(settings.levels)}
     areas: dict[str, Area] = {}
@@ -180,9 +221,10 @@ def build_repository(tables: AtlasTables, settings: Settings,
             )
         children.setdefault(area.parent_id, []).append(area.area_id)
 
+    area_ids = areas_df["area_id"].astype(str).tolist()
     display, label_points, bounds = display_data(
-        areas_df["area_id"].astype(str).tolist(),
-        areas_gdf.geometry.values,
+        area_ids,
+        lambda: tables.metric_geometry(area_ids),
         areas_df["level"].astype(str).tolist(),
         {lvl.id: lvl.display_tolerance_m for lvl in settings.levels},
         {lvl.id: lvl.display_coverage for lvl in settings.levels},
@@ -195,10 +237,7 @@ def build_repository(tables: AtlasTables, settings: Settings,
     )
 
     indicators = _load_indicators(tables.indicators)
-    values = _load_values(tables.values)
-    years: dict[str, set[int]] = {}
-    for ind_id, year in values:
-        years.setdefault(ind_id, set()).add(year)
+    table = tables.value_table
 
     inst_df = tables.institutions
     if inst_df.crs is None:
@@ -224,17 +263,14 @@ def build_repository(tables: AtlasTables, settings: Settings,
         str(r["id"]): Source(str(r["id"]), str(r["text"]), str(r["licence"]), str(r["url"]))
         for r in tables.sources.fillna("").to_dict("records")
     }
-    frozen_values = MappingProxyType({k: MappingProxyType(v) for k, v in values.items()})
     return Repository(
         settings=settings,
         areas=MappingProxyType(areas),
         children=MappingProxyType({k: tuple(v) for k, v in children.items()}),
         indicators=MappingProxyType(indicators),
-        values=frozen_values,
-        overall=MappingProxyType(
-            _overall_values(frozen_values, indicators, children.get(ROOT, []))
-        ),
-        years=MappingProxyType({k: tuple(sorted(v)) for k, v in years.items()}),
+        table=table,
+        overall=MappingProxyType(_overall_values(table, indicators, children.get(ROOT, []))),
+        years=MappingProxyType({k: table.years(k) for k in table.indicators()}),
         institutions=MappingProxyType({k: tuple(v) for k, v in insts.items()}),
         sources=MappingProxyType(sources),
         bounds=MappingProxyType(bounds),

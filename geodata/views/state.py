@@ -37,6 +37,9 @@ from geodata.index.allocation import (
     allocation_params,
     parse_allocation,
 )
+from geodata.index.atlas import check_definition, index_areas
+from geodata.index.definition import DefinitionError
+from geodata.index.files import find_definition
 from geodata.model.entities import ROOT
 from geodata.model.institutions import institution_types
 from geodata.model.repository import Repository
@@ -149,9 +152,6 @@ def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]
     no change map, so that exports and the profile speak of the same year as the index."""
     if not state.index:
         return state, []
-    from geodata.index.atlas import check_definition, index_areas
-    from geodata.index.definition import DefinitionError
-    from geodata.index.files import find_definition
 
     try:
         definition = find_definition(state.index)
@@ -284,9 +284,6 @@ def _parse_index(state: ViewState, slug: str, move: bool, repo: Repository,
                  notes: list[str]) -> ViewState:
     """``index=<name>``: a saved, valid definition; without ``gebiet`` the map moves to the
     areas it rates."""
-    from geodata.index.atlas import check_definition
-    from geodata.index.definition import DefinitionError
-    from geodata.index.files import find_definition
 
     try:
         definition = find_definition(slug)
