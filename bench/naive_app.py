@@ -49,12 +49,9 @@ def _frames(repo: Repository) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
         geometry=shapely.from_geojson([repo._display[a] for a in ids]),
         crs="EPSG:4326",
     )
-    rows = [
-        (aid, ind, year, val.value)
-        for (ind, year), table in repo.values.items()
-        for aid, val in table.items()
-    ]
-    values = pd.DataFrame(rows, columns=["area_id", "indicator_id", "year", "value"])
+    # The value table as most Dash code holds it: one long DataFrame with text columns.
+    values = repo.table.to_frame()[["area_id", "indicator_id", "year", "value"]].astype(
+        {"area_id": str, "indicator_id": str})
     return gdf, values
 
 

@@ -141,10 +141,10 @@ class Repository:
         return out
 
     def areas_at_level(self, area_id: str, level_id: str) -> tuple[str, ...]:
-        """All areas of one level below ``area_id`` (``ROOT``: the whole atlas), in key order."""
-        return tuple(
-            sorted(a for a in self.descendants(area_id) if self.areas[a].level == level_id)
-        )
+        """All areas of one level below ``area_id`` (``ROOT``: the whole atlas), in key order
+        (computed once per area and level)."""
+        return self.memo(f"areas_at_level|{area_id}|{level_id}", lambda: tuple(
+            sorted(a for a in self.descendants(area_id) if self.areas[a].level == level_id)))
 
     def display_name(self, area_id: str) -> str:
         """Name for headings; the root is the overall region."""
@@ -189,7 +189,7 @@ class Repository:
         all_years = self.years.get(indicator_id, ())
         if area_ids is None:
             return all_years
-        ids = list(area_ids)
+        ids = area_ids if isinstance(area_ids, tuple) else tuple(area_ids)
         return tuple(y for y in all_years
                      if (self.table.rows(ids, indicator_id, y) >= 0).any())
 

@@ -30,6 +30,8 @@ import pandas as pd
 
 from geodata.model.entities import Value
 
+_KEPT_CODES = 256
+_KEPT_AREAS = 4096
 VALUE_COLUMNS = ("area_id", "indicator_id", "year", "value", "numerator", "denominator")
 
 
@@ -70,7 +72,8 @@ class ValueTable:
     """
 
     __slots__ = ("area_ids", "indicator_ids", "area", "indicator", "year", "value",
-                 "numerator", "denominator", "_area_code", "_groups", "_years")
+                 "numerator", "denominator", "_area_code", "_groups", "_years", "_codes",
+                 "_by_area", "_area_start", "_of_area")
 
     def __init__(self, area_ids: Sequence[str], indicator_ids: Sequence[str],
                  area: np.ndarray, indicator: np.ndarray, year: np.ndarray,
@@ -120,6 +123,13 @@ class ValueTable:
         self.numerator = _frozen(numerator, np.float64)
         self.denominator = _frozen(denominator, np.float64)
         self._area_code = {a: i for i, a in enumerate(self.area_ids)}
+        self._codes: dict[tuple[str, ...], np.ndarray] = {}  # codes of recent id tuples
+        # The rows of each area (by area code), for reading one area's values: a profile
+        # reads all indicators and years of a few areas.
+        self._by_area = _frozen(np.argsort(self.area, kind="stable"), np.int32)
+        self._area_start = _frozen(np.concatenate(
+            [[0], np.cumsum(np.bincount(self.area, minlength=len(self.area_ids)))]), np.int64)
+        self._of_area: dict[int, dict[tuple[str, int], Value]] = {}
         groups: dict[tuple[str, int], tuple[int, int]] = {}
         years: dict[str, list[int]] = {}
         n = len(self.area)
@@ -195,15 +205,44 @@ class ValueTable:
 
     def get(self, area_id: str, indicator_id: str, year: int) -> Value | None:
         """One area's value, or None."""
-        start, stop = self._groups.get((indicator_id, year), (0, 0))
         code = self._area_code.get(area_id)
-        if code is None or start == stop:
+        if code is None:
             return None
-        i = start + int(np.searchsorted(self.area[start:stop], code))
-        if i == stop or self.area[i] != code:
-            return None
-        return Value(float(self.value[i]), _optional(self.numerator[i]),
-                     _optional(self.denominator[i]))
+        return self.of_area(code).get((indicator_id, year))
+
+    def of_area(self, code: int) -> Mapping[tuple[str, int], Value]:
+        """All values of one area (by its code) as ``{(indicator, year): Value}``; the last
+        few thousand areas asked for are kept."""
+        found = self._of_area.get(code)
+        if found is None:
+            rows = self._by_area[self._area_start[code]:self._area_start[code + 1]].tolist()
+            ind_ids = self.indicator_ids
+            found = {
+                (ind_ids[i], y): Value(v, _optional(n), _optional(d))
+                for i, y, v, n, d in zip(self.indicator[rows].tolist(), self.year[rows].tolist(),
+                                         self.value[rows].tolist(),
+                                         self.numerator[rows].tolist(),
+                                         self.denominator[rows].tolist(), strict=True)}
+            if len(self._of_area) >= _KEPT_AREAS:
+                self._of_area.clear()  # a simple bound (a few MB)
+            self._of_area[code] = found
+        return found
+
+    def codes(self, area_ids: Sequence[str]) -> np.ndarray:
+        """The codes of the areas (-1: no value at all). The codes of a view's tuple of ids
+        are kept: a map asks for the same areas for every indicator and year."""
+        key = area_ids if isinstance(area_ids, tuple) else None
+        if key is not None and (hit := self._codes.get(key)) is not None:
+            return hit
+        get = self._area_code.get
+        codes = np.fromiter((get(a, -1) for a in area_ids), dtype=np.int64,
+                            count=len(area_ids))
+        if key is not None:
+            codes.flags.writeable = False
+            if len(self._codes) >= _KEPT_CODES:
+                self._codes.clear()  # a simple bound; the views of one session come back
+            self._codes[key] = codes
+        return codes
 
     def rows(self, area_ids: Sequence[str], indicator_id: str, year: int) -> np.ndarray:
         """Row index of each area's value (-1 where it has none), in the order given."""
@@ -211,9 +250,7 @@ class ValueTable:
         out = np.full(len(area_ids), -1, dtype=np.int64)
         if start == stop or not len(area_ids):
             return out
-        get = self._area_code.get
-        codes = np.fromiter((get(a, -1) for a in area_ids), dtype=np.int64,
-                            count=len(area_ids))
+        codes = self.codes(area_ids)
         codes_in_group = self.area[start:stop]
         pos = np.searchsorted(codes_in_group, codes)
         inside = pos < len(codes_in_group)

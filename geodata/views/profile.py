@@ -129,7 +129,6 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
     """The profile of one area in catalogue order; indicators without data are left out."""
     peers = peers_of(repo, area_id)
     pos = peers.ids.index(peers.shown) if peers.shown in peers.ids else None
-    rule = suppression_rule(repo)
     rows: list[ProfileRow] = []
     for ind in repo.indicators.values():
         shown_year = profile_year(repo, area_id, ind, year)
@@ -144,11 +143,7 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
                 if y == shown_year:
                     state = st
                 continue
-            # The peers' states are the same for every area of the view (all 400 Kreise of
-            # a national atlas share them): computed once per view, indicator and year.
-            states, raw = repo.memo(
-                f"peer_states|{peers.parent}|{ind.id}|{y}",
-                lambda y=y, ind=ind: year_states(repo, peers.ids, ind, y, peers.parent, rule))
+            states, raw = _peer_states(repo, peers, ind, y)
             ok = [v if s == "ok" else None for v, s in zip(raw, states, strict=True)]
             # The area's own value: a Gemeinde shown as its Kreis has the Kreis's state.
             own = repo.value(area_id, ind.id, y)
@@ -213,8 +208,18 @@ def year_state_of_member(repo: Repository, area_id: str, ind: Indicator, year: i
     peers = peers_of(repo, area_id)
     if peers.shown not in peers.ids:
         return reference_state(repo, area_id, ind, year)
-    states, _ = year_states(repo, peers.ids, ind, year, peers.parent, suppression_rule(repo))
+    states, _ = _peer_states(repo, peers, ind, year)
     return states[peers.ids.index(peers.shown)]
+
+
+def _peer_states(repo: Repository, peers: Peers, ind: Indicator,
+                 year: int) -> tuple[list[str], list[float | None]]:
+    """The states and values of a view's areas, as on the map: the same for every area of
+    the view (all 400 Kreise of a national atlas share them), so computed once per view,
+    indicator and year."""
+    return repo.memo(f"peer_states|{peers.parent}|{ind.id}|{year}",
+                     lambda: year_states(repo, peers.ids, ind, year, peers.parent,
+                                         suppression_rule(repo)))
 
 
 def combined_population(repo: Repository, members: Sequence[str], year: int) -> float | None:
