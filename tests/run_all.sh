@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the tests need (Debian's Chromium and fonts, the Python packages) and run
-# every test: lint, unit, API and headless-browser tests. Runs as root without input.
+# every test: lint, import contracts, the documentation build, unit, API and headless-browser
+# tests. Runs as root without input.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DASH_DISABLE_VERSION_CHECK=true
@@ -13,4 +14,10 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core poppler-
 fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
 python3 -m ruff check .
+lint-imports
+# The documentation must build with every link intact; the site goes to a temporary folder.
+# (Never --quiet: it hides the warnings that --strict turns into errors, and the build passes.)
+docs_site="$(mktemp -d)"
+trap 'rm -rf "$docs_site"' EXIT
+NO_MKDOCS_2_WARNING=1 python3 -m mkdocs build --strict --site-dir "$docs_site"
 python3 -m pytest -q -p no:cacheprovider
