@@ -13,7 +13,7 @@ year, map click) is applied to it as the browser would. Measured per scenario: r
 requests over HTTP); per app: seconds from process start to the first page, time to a
 painted map of all Kreise in headless Chromium (median of fresh, cold-cache page loads),
 bytes of that first load, and the peak memory (VmHWM) of the server process. Prints ratios
-(naive / ours) and writes a Markdown table to ``bench/results_<atlas>.md`` that the README
+(naive / ours) and writes a Markdown table to ``bench/results_<atlas>.md`` that docs/dev/benchmarks.md and the README
 quotes. Never part of the test suite's pass/fail.
 """
 

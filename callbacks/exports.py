@@ -31,7 +31,7 @@ def _error(message: str, status: int = 400) -> Response:
 
 
 def _download(body: bytes, fmt: str, filename: str) -> Response:
-    resp = Response(body, mimetype=MIME[fmt])
+    resp = Response(body, content_type=MIME[fmt])  # as given: no second charset
     resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     resp.headers["Cache-Control"] = "no-store"
     return resp

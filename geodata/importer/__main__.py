@@ -1,6 +1,6 @@
 """Command line of the importer (same code path as the upload page).
 
-Examples (see README, "Eigene Daten importieren")::
+Examples (see the user guide, docs/eigene-daten.md)::
 
     python -m geodata.importer --grenzen stadtteile.gpkg --ebene quartier --pruefen
     python -m geodata.importer --tabelle werte.csv --jahr 2023 --innerhalb 08212000
