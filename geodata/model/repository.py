@@ -36,6 +36,8 @@ from geodata.model.errors import DataFileError, UnknownAreaError
 from geodata.model.settings import Level, Settings
 from geodata.model.values import Column, ValuesView, ValueTable
 
+_FIRST_AREAS = 8
+
 
 @dataclass(frozen=True)
 class Repository:
@@ -190,8 +192,16 @@ class Repository:
         if area_ids is None:
             return all_years
         ids = area_ids if isinstance(area_ids, tuple) else tuple(area_ids)
-        return tuple(y for y in all_years
-                     if (self.table.rows(ids, indicator_id, y) >= 0).any())
+        found: set[int] = set()
+        for aid in ids[:_FIRST_AREAS]:  # the first areas of a view usually have every year
+            code = self.table.code(aid)
+            if code >= 0:
+                have = self.table.of_area(code)
+                found.update(y for y in all_years if (indicator_id, y) in have)
+            if len(found) == len(all_years):
+                return all_years
+        return tuple(y for y in all_years if y in found
+                     or (self.table.rows(ids, indicator_id, y) >= 0).any())
 
     def coverage(self, indicator_id: str) -> list[str]:
         """Where an indicator has values, in German: e.g. ``["Stadtteile in Frankfurt am Main"]``
