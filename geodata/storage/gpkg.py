@@ -4,10 +4,10 @@ Layers ``areas`` and ``institutions`` (EPSG:25832), tables ``indicators``, ``val
 ``sources`` and ``meta`` (see the data model in the documentation). The version of a file is a
 short hash of its content, so a new import gives new geometry URLs.
 
-The ``values`` table of a national atlas has about two million rows. GDAL would hand each of
-its texts to Python as an object (seconds and hundreds of megabytes); instead it is read with
-SQLite directly, area and indicator ids turned into integer codes inside the query, and
-arrives as a `pandas.DataFrame` with categorical ``area_id`` and ``indicator_id`` columns.
+The ``values`` table of a national atlas has about two million rows. Read plainly, each of its
+texts would become a Python object (seconds and hundreds of megabytes); instead one SQL query
+turns area and indicator ids into integer codes inside SQLite, and the table arrives as a
+`pandas.DataFrame` with categorical ``area_id`` and ``indicator_id`` columns.
 Its columns are also kept on disk per data version, like the display geometry
 (``values-*.npz`` in the cache directory of `geodata.storage.display.cache_dir`), so that a
 restart reads them in a fraction of a second. The cache holds only derived numbers, is written
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -36,7 +35,6 @@ from geodata.storage.tables import AtlasTables, Lazy, build_repository
 
 DEFAULT_GPKG = PACKAGE_DIR / "atlas.gpkg"
 VALUE_CACHE_FORMAT = 1
-_FETCH_ROWS = 100_000
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -62,45 +60,49 @@ def _value_frame(area_ids: list[str], ind_ids: list[str], area: np.ndarray, ind:
 
 
 def _sql_values(path: Path) -> tuple[list[str], list[str], np.ndarray]:
-    """The ``values`` table read with SQLite, ids coded in the query (see module docstring):
-    the area ids, the indicator ids and one row per stored row (in file order) of area code,
-    indicator code, year, value, numerator, denominator (NULL = NaN)."""
-    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    """The ``values`` table with its ids coded inside one SQL query (see module docstring):
+    the area ids, the indicator ids (both sorted) and one row per stored row, in file order,
+    of area code, indicator code, year, value, numerator, denominator (NULL = NaN).
+
+    GDAL runs the query in C (pyogrio), so no Python object is made per row and the
+    interpreter lock is not taken per row: Python's own sqlite3 module takes it for every row,
+    which lets busy request threads starve a background load for minutes.
+    """
     try:
-        columns = {row[1] for row in con.execute('PRAGMA table_info("values")')}
+        info = pyogrio.read_info(path, layer="values")
+        columns = set(info["fields"])
         missing = {"area_id", "indicator_id", "year", "value"} - columns
         if missing:
             raise DataFileError(f"Die Tabelle „values“ in {path.name} ist nicht lesbar: es "
                                 f"fehlen die Spalten {', '.join(sorted(missing))}.")
+        ids = {col: pyogrio.read_dataframe(
+            path, sql=f'SELECT DISTINCT COALESCE({col}, \'\') AS id FROM "values" ORDER BY 1',
+            read_geometry=False)["id"].astype(str).tolist() for col in ("area_id", "indicator_id")}
         num = "v.numerator" if "numerator" in columns else "NULL"
         den = "v.denominator" if "denominator" in columns else "NULL"
-        area_ids = [r[0] for r in con.execute(
-            "SELECT DISTINCT COALESCE(area_id, '') FROM \"values\" ORDER BY 1")]
-        ind_ids = [r[0] for r in con.execute(
-            "SELECT DISTINCT COALESCE(indicator_id, '') FROM \"values\" ORDER BY 1")]
-        con.execute("CREATE TEMP TABLE ba_area(id TEXT PRIMARY KEY, code INTEGER)")
-        con.execute("CREATE TEMP TABLE ba_ind(id TEXT PRIMARY KEY, code INTEGER)")
-        con.executemany("INSERT INTO ba_area VALUES (?, ?)",
-                        [(a, i) for i, a in enumerate(area_ids)])
-        con.executemany("INSERT INTO ba_ind VALUES (?, ?)", [(a, i) for i, a in enumerate(ind_ids)])
-        n = con.execute('SELECT count(*) FROM "values"').fetchone()[0]
-        cur = con.execute(
-            f"SELECT a.code, i.code, v.year, v.value, {num}, {den} FROM \"values\" v "
-            "JOIN ba_area a ON a.id = COALESCE(v.area_id, '') "
-            "JOIN ba_ind i ON i.id = COALESCE(v.indicator_id, '') ORDER BY v.rowid")
-        rows = np.empty((n, 6), dtype=np.float64)
-        filled = 0
-        while chunk := cur.fetchmany(_FETCH_ROWS):  # a few MB at a time, never all rows
-            block = np.array(chunk, dtype=np.float64)  # NULL becomes NaN
-            rows[filled:filled + len(block)] = block
-            filled += len(block)
-    except (sqlite3.Error, ValueError, TypeError) as err:  # ValueError: text for a number
+        df = pyogrio.read_dataframe(path, read_geometry=False, sql=(
+            f"SELECT a.code AS a, i.code AS i, v.year AS y, v.value AS v, {num} AS n, {den} AS d "
+            f'FROM "values" v JOIN {_coded("area_id")} a ON a.id = COALESCE(v.area_id, \'\') '
+            f"JOIN {_coded('indicator_id')} i ON i.id = COALESCE(v.indicator_id, '') "
+            "ORDER BY v.fid"))
+    except DataFileError:
+        raise
+    except Exception as err:  # pyogrio raises several error types for a broken file
         raise DataFileError(f"Die Tabelle „values“ in {path.name} ist nicht lesbar: {err}") from err
-    finally:
-        con.close()
-    if np.isnan(rows[:filled, 2]).any():
-        raise DataFileError(f"Die Tabelle „values“ in {path.name} hat Zeilen ohne Jahr.")
-    return area_ids, ind_ids, rows[:filled]
+    rows = np.empty((len(df), 6), dtype=np.float64)
+    for j, col in enumerate(("a", "i", "y", "v", "n", "d")):
+        rows[:, j] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64,
+                                                                      na_value=np.nan)
+    if np.isnan(rows[:, :3]).any():
+        raise DataFileError(f"Die Tabelle „values“ in {path.name} hat Zeilen ohne Jahr "
+                            "oder mit einem Text, wo eine Zahl stehen muss.")
+    return ids["area_id"], ids["indicator_id"], rows
+
+
+def _coded(col: str) -> str:
+    """A subquery numbering the distinct values of ``col`` from 0, in sorted order."""
+    return (f"(SELECT id, row_number() OVER (ORDER BY id) - 1 AS code FROM "
+            f"(SELECT DISTINCT COALESCE({col}, '') AS id FROM \"values\"))")
 
 
 _CACHED = ("area", "indicator", "year", "value", "numerator", "denominator")
