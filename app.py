@@ -49,9 +49,9 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
     app.layout = lambda: page(repo)  # a function: a new indicator appears after an import
     register_all(app, repo)
     if isinstance(repo, LiveRepository):
-        from callbacks.upload import register_upload
+        from callbacks.upload import BASE, register_upload
 
-        repo.attach(app.server)
+        repo.attach(app.server, unpinned=(BASE,))
         register_upload(app, repo)
     return app
 

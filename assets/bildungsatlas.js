@@ -77,7 +77,14 @@
       const t = texts[h.v];
       const value = t ? (t.texte[p.i] === undefined ? "keine Daten" : t.texte[p.i]) : "…";
       html += "<br>" + esc(h.h || "") + ": " + esc(value);
-      if (h.s) { html += '<br><em class="ba-tip-synth">synthetische Beispielwerte</em>'; }
+      // What this area's value is ("amtlich", "synthetisch, …"): per value, not per map.
+      const origin = t && t.herkunft ? t.herkunft[p.i] : "";
+      if (origin) {
+        html += '<br><em class="' + (origin.indexOf("synthetisch") >= 0 ? "ba-tip-synth"
+                                     : "ba-tip-origin") + '">' + esc(origin) + "</em>";
+      } else if (h.s) {
+        html += '<br><em class="ba-tip-synth">synthetische Beispielwerte</em>';
+      }
     }
     return html;
   }

@@ -17,6 +17,7 @@ from flask import Response, request
 
 from geodata.model.entities import ROOT
 from geodata.model.errors import UnknownAreaError
+from geodata.model.provenance import STATUS_LABELS, Provenance
 from geodata.model.repository import Repository
 from geodata.statistics.states import area_state
 from geodata.statistics.suppression import SYMBOL
@@ -24,6 +25,12 @@ from geodata.views.mapview import compute_map
 from geodata.views.state import parse_query
 
 CACHE_SECONDS = 3600
+
+
+def provenance_json(prov: Provenance) -> dict[str, object]:
+    """A value's provenance in the API: what it is, its sources, how it came about."""
+    return {"art": prov.label, "synthetisch": prov.synthetic, "amtlich": prov.official,
+            "quellen": prov.texts(), "berechnung": STATUS_LABELS.get(prov.status, "")}
 
 
 def _json_error(message: str, status: int) -> Response:
@@ -94,8 +101,10 @@ def register(app: Dash, repo: Repository) -> None:
             "klassen": [c for c in md.classification.classes],
             "titel": md.title,
             "einheit": md.unit,
-            "synthetisch": md.indicator.synthetic,
+            "synthetisch": md.synthetic,
+            "herkunft": list(md.origins),
             "quellen": sources_of(list(md.sources)),
+            "quellenangaben": list(md.source_lines),
             "hinweise": notes,
         }
         return send_json(orjson.dumps(body), cache=False)
@@ -128,15 +137,21 @@ def register(app: Dash, repo: Repository) -> None:
             area = repo.area(area_id)
         except UnknownAreaError as err:
             return _json_error(str(err), 404)
-        # Suppressed and unrated values leave the server only as their symbol.
+        # Suppressed and unrated values leave the server only as their symbol; every value
+        # says what it is and where it comes from (provenance per value, not per indicator).
         values: dict[str, dict[str, float | str]] = {}
+        origins: dict[str, dict[str, dict[str, object]]] = {}
         for ind_id, ind in repo.indicators.items():
             by_year: dict[str, float | str] = {}
             for y in repo.years_for(ind_id):
-                if (v := repo.value(area_id, ind_id, y)) is None:
+                if (v := repo.value(area_id, ind_id, y)) is None \
+                        and not repo.withheld(area_id, ind_id, y):
                     continue
                 st = area_state(repo, area_id, ind, y)
-                by_year[str(y)] = v.value if st == "ok" else SYMBOL[st]
+                by_year[str(y)] = v.value if st == "ok" and v is not None else SYMBOL[st]
+                prov = repo.provenance(area_id, ind_id, y)
+                if prov is not None:
+                    origins.setdefault(ind_id, {})[str(y)] = provenance_json(prov)
             if by_year:
                 values[ind_id] = by_year
         body = {
@@ -147,9 +162,12 @@ def register(app: Dash, repo: Repository) -> None:
             "eltern_id": area.parent_id or None,
             "kinder_ids": list(repo.children_of(area_id)),
             "werte": values,
-            "synthetisch": sorted(i for i in values if repo.indicators[i].synthetic),
+            "herkunft": origins,
+            "synthetisch": sorted(i for i in values if any(
+                o["synthetisch"] for o in origins.get(i, {}).values())),
             "quellen": sources_of(sorted(values)),
-            "hinweis": "Indikatoren unter „synthetisch“ sind synthetische Beispielwerte; "
+            "hinweis": "Indikatoren unter „synthetisch“ haben synthetische Beispielwerte "
+                       "(welche, sagt „herkunft“ je Wert); "
                        f"„{SYMBOL['gesperrt']}“ = gesperrt (Geheimhaltung), "
                        f"„{SYMBOL['nicht_bewertet']}“ = nicht bewertet (zu wenige Einwohner).",
         }

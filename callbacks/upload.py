@@ -25,7 +25,8 @@ from flask import Response, request
 from geodata.importer.boundaries import thresholds
 from geodata.importer.core import MAX_UPLOAD_BYTES, ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
-from geodata.importer.geofile import BoundaryOptions
+from geodata.importer.geofile import BoundaryError, BoundaryOptions, read_geofile
+from geodata.importer.keys import AreaIndex
 from geodata.importer.report import Report
 from geodata.importer.tabular import TableError, read_table
 from geodata.importer.values import ValueOptions, propose_mapping
@@ -34,10 +35,13 @@ from geodata.model.settings import DEFAULT_CONFIG
 from geodata.storage.live import LiveRepository
 from layers.upload import (
     P,
+    boundary_column_pickers,
     mapping_table,
     meta_form,
+    removal_list,
     report_view,
     role_options,
+    sheet_picker,
     upload_page,
     versions_table,
 )
@@ -107,74 +111,109 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
         path = upload_dir / meta["token"] / _safe_name(str(meta.get("name", "")))
         return path if path.exists() else None
 
+    def table_view(data: bytes, name: str, sheet: str | None, token: str):
+        """The uploaded table read (with the chosen sheet): file data, the description, the
+        mapping table and the sheet selector; or a report with the reason it is no table."""
+        report = Report()
+        current = store.read()
+        idx = AreaIndex.of(current.area_attributes.drop(columns="geometry"),
+                           live.settings.levels)
+        try:
+            table = read_table(data, name, report, sheet=sheet, key_score=idx.recognises)
+        except TableError as err:
+            return ({"token": token, "name": name}, f"Hochgeladen: {name}", [],
+                    [], report_view(_one_error(name, str(err)), None))
+        mapping = propose_mapping(table, current.indicators)
+        samples = {c: [str(v) for v in table.column(c) if v not in (None, "")][:3]
+                   for c in table.header}
+        chosen = [i.text() for i in report.issues if "Blätter" in i.message]
+        return ({"token": token, "name": name, "columns": table.header, "sheet": table.sheet},
+                f"Hochgeladen: {name} ({table.description})",
+                mapping_table(table.header, samples, mapping, role_options(live)),
+                sheet_picker(table.sheets, table.sheet, chosen[0] if chosen else ""), [])
+
     @app.callback(
         Output(P + "file", "data"), Output(P + "filename", "children"), Output(P + "kind", "value"),
         Output(P + "mapping", "children"), Output(P + "report", "children", allow_duplicate=True),
+        Output(P + "sheetbox", "children"), Output(P + "geocols", "children"),
         Input(P + "upload", "contents"), State(P + "upload", "filename"),
         prevent_initial_call=True)
     def on_upload(contents: str | None, filename: str | None):
         if not contents:
-            return no_update, no_update, no_update, no_update, no_update
+            return (no_update,) * 7
         name = _safe_name(filename or "upload")
         try:
             data = base64.b64decode(contents.split(",", 1)[1], validate=False)
         except (IndexError, binascii.Error, ValueError):
-            return None, "Die Datei ließ sich nicht übertragen.", no_update, [], []
+            return None, "Die Datei ließ sich nicht übertragen.", no_update, [], [], [], []
         if len(data) > MAX_UPLOAD_BYTES:
             return None, f"Die Datei ist zu groß (höchstens {MAX_UPLOAD_BYTES // 2**20} MB).", \
-                no_update, [], []
+                no_update, [], [], [], []
         _forget_old_uploads(upload_dir)
         token = secrets.token_hex(16)
         target = upload_dir / token
         target.mkdir(parents=True, exist_ok=True)
         (target / name).write_bytes(data)
         kind = "grenzen" if Path(name).suffix.lower() in GEO_SUFFIXES else "tabelle"
-        mapping_view: Any = []
         if kind == "tabelle":
-            report = Report()
-            try:
-                table = read_table(data, name, report)
-            except TableError as err:
-                return {"token": token, "name": name}, f"Hochgeladen: {name}", kind, [], \
-                    report_view(_one_error(name, str(err)), None)
-            mapping = propose_mapping(table, store.read().indicators)
-            samples = {c: [str(v) for v in table.column(c) if v not in (None, "")][:3]
-                       for c in table.header}
-            mapping_view = mapping_table(table.header, samples, mapping, role_options(live))
-            return ({"token": token, "name": name, "columns": table.header},
-                    f"Hochgeladen: {name} ({table.description})", kind, mapping_view, [])
-        return {"token": token, "name": name}, f"Hochgeladen: {name}", kind, mapping_view, []
+            meta, text, mapping_view, sheets, report = table_view(data, name, None, token)
+            return meta, text, kind, mapping_view, report, sheets, []
+        columns = _boundary_columns(data, name)
+        return ({"token": token, "name": name}, f"Hochgeladen: {name}", kind, [], [], [],
+                boundary_column_pickers(columns))
+
+    @app.callback(
+        Output(P + "file", "data", allow_duplicate=True),
+        Output(P + "mapping", "children", allow_duplicate=True),
+        Output(P + "report", "children", allow_duplicate=True),
+        Input(P + "sheet", "value"), State(P + "file", "data"),
+        prevent_initial_call=True)
+    def on_sheet(sheet: str | None, meta: dict[str, Any] | None):
+        path = file_path(meta)
+        if path is None or not sheet or sheet == (meta or {}).get("sheet"):
+            return no_update, no_update, no_update
+        new_meta, _text, mapping_view, _sheets, report = table_view(
+            path.read_bytes(), path.name, sheet, str(meta["token"]))  # type: ignore[index]
+        return new_meta, mapping_view, report
 
     @app.callback(
         Output(P + "report", "children"), Output(P + "csv", "data"), Output(P + "meta", "children"),
         Output(P + "versions", "children", allow_duplicate=True),
+        Output(P + "removals", "children"),
         Input(P + "check", "n_clicks"), Input(P + "import", "n_clicks"),
         State(P + "file", "data"), State(P + "kind", "value"), State(P + "level", "value"),
         State(P + "within", "value"), State(P + "year", "value"), State(P + "indicator", "value"),
         State(P + "crs", "value"), State(P + "insttype", "value"), State(P + "source", "value"),
-        State(P + "partial", "value"),
+        State(P + "partial", "value"), State(P + "only", "value"), State(P + "carry", "value"),
+        State(P + "remove", "value"),
+        State({"type": P + "geocol", "role": ALL}, "value"),
+        State({"type": P + "geocol", "role": ALL}, "id"),
         State({"type": P + "role", "col": ALL}, "value"),
         State({"type": P + "metaval", "ind": ALL, "field": ALL}, "value"),
         State({"type": P + "metaval", "ind": ALL, "field": ALL}, "id"),
         prevent_initial_call=True)
     def on_run(_check, _import, meta, kind, level, within, year, indicator, crs, insttype,
-               source, partial, roles, meta_values, meta_ids):
+               source, partial, only, carry, remove, geo_values, geo_ids, roles, meta_values,
+               meta_ids):
         write = ctx.triggered_id == P + "import"
         path = file_path(meta)
         if path is None:
             rep = _one_error("", "Bitte zuerst eine Datei hochladen.")
-            return report_view(rep, None), rep.to_csv(), no_update, no_update
+            return report_view(rep, None), rep.to_csv(), no_update, no_update, no_update
         up = Upload(path.name, path.read_bytes())
         within = (within or "").strip() or None
-        req = ImportRequest(allow_partial="an" in (partial or []), source_text=source or "")
+        req = ImportRequest(allow_partial="an" in (partial or []), source_text=source or "",
+                            remove_confirmed="an" in (remove or []))
         if kind == "grenzen":
             if not level:
                 rep = _one_error(up.name, "Bitte die Ebene der Flächen wählen (z. B. Stadtteil).")
-                return report_view(rep, None), rep.to_csv(), no_update, no_update
+                return report_view(rep, None), rep.to_csv(), no_update, no_update, no_update
             warn, error = thresholds(DEFAULT_CONFIG)
-            req.boundaries.append((up, BoundaryOptions(level=level, parent=within,
-                                                       crs=(crs or "").strip() or None,
-                                                       warn_percent=warn, error_percent=error)))
+            cols = {i["role"]: v for i, v in zip(geo_ids, geo_values, strict=True) if v}
+            req.boundaries.append((up, BoundaryOptions(
+                level=level, parent=within, crs=(crs or "").strip() or None,
+                key_column=cols.get("key"), name_column=cols.get("name"),
+                parent_column=cols.get("parent"), warn_percent=warn, error_percent=error)))
         elif kind == "einrichtungen":
             req.institutions.append((up, InstitutionOptions(type=(insttype or "").strip() or None,
                                                             level=level)))
@@ -182,9 +221,16 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
             cols = (meta or {}).get("columns") or []
             mapping = dict(zip(cols, roles, strict=False)) if roles and len(roles) == len(cols) \
                 else None
+            selected, problem = _selection(only or "")
+            if problem:
+                rep = _one_error(up.name, problem)
+                return report_view(rep, None), rep.to_csv(), no_update, no_update, no_update
             req.tables.append((up, ValueOptions(mapping=mapping, year=int(year) if year else None,
                                                 indicator=(indicator or "").strip() or None,
-                                                level=level, within=within)))
+                                                level=level, within=within,
+                                                sheet=(meta or {}).get("sheet") or None,
+                                                only=selected,
+                                                carry="an" in (carry or []))))
             for ident, value in zip(meta_ids, meta_values, strict=True):
                 req.indicator_meta.setdefault(ident["ind"], {})[ident["field"]] = \
                     "" if value is None else str(value)
@@ -192,12 +238,13 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
             result = run_import(store, live.settings, req, note=f"Upload {up.name}", write=write)
         except AtlasError as err:
             rep = _one_error(up.name, str(err))
-            return report_view(rep, None), rep.to_csv(), no_update, no_update
+            return report_view(rep, None), rep.to_csv(), no_update, no_update, no_update
         if result.version:
             live.refresh()
         return (report_view(result.report, result.version), result.report.to_csv(),
                 meta_form(result.new_indicators) if not result.version else [],
-                versions_table(store.versions()))
+                versions_table(store.versions()),
+                removal_list(result.removals) if not result.version else [])
 
     @app.callback(Output(P + "download", "data"), Input(P + "csvbtn", "n_clicks"),
                   State(P + "csv", "data"), prevent_initial_call=True)
@@ -236,6 +283,31 @@ def _forget_old_uploads(upload_dir: Path, max_age_s: float = 24 * 3600) -> None:
                 shutil.rmtree(folder)
         except OSError:
             continue
+
+
+def _selection(text: str) -> tuple[dict[str, str] | None, str]:
+    """„Nur Zeilen mit“ as ``{column: value}`` (``SPALTE=WERT``, several separated by ``;``),
+    or a German message on what is wrong with it."""
+    out = {}
+    for item in (t.strip() for t in text.split(";")):
+        if not item:
+            continue
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            return None, (f"„Nur Zeilen mit“: „{item[:60]}“ verstehe ich nicht; erwartet wird "
+                          "SPALTE=WERT, z. B. „Merkmal=Gymnasien“.")
+        out[col.strip()] = value.strip()
+    return out or None, ""
+
+
+def _boundary_columns(data: bytes, name: str) -> list[str]:
+    """The attribute columns of an uploaded boundary file ([] if it cannot be read now: the
+    check then says why)."""
+    try:
+        gdf = read_geofile(data, name, BoundaryOptions(level=""), Report())
+    except (BoundaryError, AtlasError, OSError, ValueError):
+        return []
+    return [str(c) for c in gdf.columns if c != "geometry"]
 
 
 def _one_error(file: str, message: str) -> Report:

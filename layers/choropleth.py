@@ -75,7 +75,7 @@ def build_hideout(md: MapData, selected: list[str], values_url: str) -> Hideout:
         "c": list(md.colors),
         "sel": selected,
         "h": md.title,
-        "s": int(md.indicator.synthetic),
+        "s": int(md.synthetic),
         "v": values_url,
         "g": list(md.borderline),
     }

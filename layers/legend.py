@@ -21,13 +21,16 @@ def synthetic_badge() -> html.Span:
     )
 
 
-def source_line(ind: Indicator) -> html.Div:
-    """'Quelle: …' of an indicator; synthetic ones say so first."""
-    if ind.synthetic:
-        return html.Div(
-            [synthetic_badge(), f" Quelle: {ind.source}"], className="ba-legend-source"
-        )
-    return html.Div(f"Quelle: {ind.source}", className="ba-legend-source")
+def source_line(ind: Indicator, md: MapData | None = None) -> html.Div:
+    """What the values shown are and their sources (per value, `MapData.source_lines`), else
+    'Quelle: …' of the indicator; synthetic values say so first."""
+    synthetic = md.synthetic if md is not None else ind.synthetic
+    lines = list(md.source_lines) if md is not None and md.source_lines else [
+        f"Quelle: {ind.source}"]
+    body: list = [html.Div(line) for line in lines] if len(lines) > 1 else [" " + lines[0]]
+    if synthetic:
+        return html.Div([synthetic_badge(), *body], className="ba-legend-source")
+    return html.Div(body if len(lines) > 1 else lines[0], className="ba-legend-source")
 
 
 def legend(md: MapData, labels: list[str], area_label: str) -> list:
@@ -51,5 +54,5 @@ def legend(md: MapData, labels: list[str], area_label: str) -> list:
         html.Div(area_label, className="ba-legend-sub"),
         html.Ul(rows, className="ba-legend-rows"),
         html.Div([html.Div(n) for n in notes], className="ba-legend-method"),
-        source_line(md.indicator),
+        source_line(md.indicator, md),
     ]

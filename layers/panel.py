@@ -8,6 +8,7 @@ address, the Back button walks through them, and a middle click opens a new tab.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import replace
 
 from dash import html
@@ -18,6 +19,7 @@ from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.states import POPULATION
 from geodata.views.profile import (
+    ProfileRow,
     area_description,
     combined_population,
     combined_rows,
@@ -59,10 +61,19 @@ def _footnote(year: int) -> html.P:
                    "· = gesperrt, n. b. = nicht bewertet."], className="ba-footnote")
 
 
-def _sources(repo: Repository) -> html.Details:
-    real = sorted({i.source for i in repo.indicators.values() if not i.synthetic})
-    return html.Details([html.Summary("Quellen der amtlichen Werte"),
-                         html.Ul([html.Li(s) for s in real])], className="ba-footnote")
+def _sources(rows: Sequence[ProfileRow]) -> html.Details:
+    """The sources of the values in this profile (each value carries its own), each once,
+    with what its values are ("amtlich: …")."""
+    out: dict[str, str] = {}
+    for r in rows:
+        prov = r.provenance
+        if prov is None:
+            continue
+        for text in prov.texts():
+            out.setdefault(text, prov.label)
+    lines = [f"{label}: {text}" if label else text for text, label in out.items()]
+    return html.Details([html.Summary("Quellen der Werte"),
+                         html.Ul([html.Li(s) for s in lines])], className="ba-footnote")
 
 
 def steckbrief(repo: Repository, state: ViewState) -> list:
@@ -70,16 +81,17 @@ def steckbrief(repo: Repository, state: ViewState) -> list:
     area_id = state.auswahl or ""
     peers = peers_of(repo, area_id)
     n_inst = len(repo.institutions_in(area_id))
+    rows = profile_rows(repo, area_id, state.jahr)
     return [
         *(index_explanation(repo, state, area_id) if state.index else []),
         html.P(f"{_population_text(repo, area_id)} · {n_inst} Einrichtungen · "
                f"Schlüssel {area_id}", className="ba-facts-line"),
-        *profile_table(profile_rows(repo, area_id, state.jahr), state.jahr,
+        *profile_table(rows, state.jahr,
                        "Wert",
                        repo.display_name(peers.parent) if peers.parent != ROOT else None,
                        "Gesamt", _peers_label(repo, area_id)),
         _footnote(state.jahr),
-        _sources(repo),
+        _sources(rows),
     ]
 
 
@@ -123,7 +135,8 @@ def vergleich(repo: Repository, state: ViewState) -> list:
     body = []
     for ind_id in order:
         ind = repo.indicators[ind_id]
-        cells = [html.Th([ind.name] + ([" ", synthetic_badge()] if ind.synthetic else []),
+        synth = any(r.synthetic for r in (per_area[a].get(ind_id) for a in members) if r)
+        cells = [html.Th([ind.name] + ([" ", synthetic_badge()] if synth else []),
                          scope="row", title=ind.description)]
         for a in members:
             row = per_area[a].get(ind_id)
@@ -229,14 +242,14 @@ def institution_panel(repo: Repository, state: ViewState) -> list:
         ind = r.indicator
         unit = f" {ind.unit}" if ind.unit and ind.kind != "count" else ""
         label: list = [ind.name]
-        if ind.synthetic:
+        if r.synthetic:
             label.append(html.Span(" (synthetische Beispielwerte)", className="ba-sr-only"))
         value = (html.Td(([html.Span(str(r.year), className="ba-year-note"), " "]
                           if r.year != state.jahr else []) +
                          [format_number(r.value, ind.decimals) + unit], className="ba-num")
                  if r.value is not None else cell(None, r.state, ind.decimals))
         head.append(html.Tr([html.Th(label, scope="row", title=ind.name), value],
-                            className="ba-synth-row" if ind.synthetic else None))
+                            className="ba-synth-row" if r.synthetic else None))
     back = replace(state, einrichtung=None, auswahl=area_id, weitere=(), ansicht="steckbrief")
     return [
         html.H2(inst.name, id="profil-titel", className="ba-panel-title"),

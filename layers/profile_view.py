@@ -118,10 +118,15 @@ def _name(row: ProfileRow) -> html.Th:
     parts: list = [ind.name]
     if ind.unit and ind.kind != "count" and len(ind.unit) <= 3:  # %, €; long units: in title
         parts.append(html.Span(f" in {ind.unit}", className="ba-unit"))
-    if ind.synthetic:  # the row is marked by a coloured edge (CSS); said for screen readers
+    prov = row.provenance
+    if row.synthetic:  # the row is marked by a coloured edge (CSS); said for screen readers
         parts.append(html.Span(" (synthetische Beispielwerte)", className="ba-sr-only"))
+    if prov is not None and prov.label:  # what the value is, per value
+        parts.append(html.Span(prov.label, className="ba-origin", title=prov.describe(row.year)))
     title = ind.description + (f" Einheit: {ind.unit}." if ind.unit else "")
-    if ind.synthetic:
+    if prov is not None and (prov.sources or prov.fallback):
+        title += " " + prov.describe(row.year) + "."
+    elif row.synthetic:
         title += " Synthetische Beispielwerte."
     if row.numerator is not None and row.denominator is not None:
         title += (f" – {format_number(row.numerator)} von {format_number(row.denominator)}")
@@ -160,8 +165,7 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
                                             "kein Rang")))
                 cells.append(deviation(r, peers_label))
             cells.append(sparkline(r))
-            body.append(html.Tr(cells, className="ba-synth-row" if r.indicator.synthetic
-                                else None))
+            body.append(html.Tr(cells, className="ba-synth-row" if r.synthetic else None))
     table = html.Table(
         [
             html.Caption("Indikatoren im Vergleich", className="ba-sr-only"),
@@ -175,7 +179,7 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
         out.append(html.Details([
             html.Summary(f"Weitere Zahlen ({len(folded)})"),
             html.Table(html.Tbody([
-                html.Tr(className="ba-synth-row" if r.indicator.synthetic else None, children=[
+                html.Tr(className="ba-synth-row" if r.synthetic else None, children=[
                          _name(r), cell(r.value, r.state, r.indicator.decimals,
                                                   r.year if r.year != map_year else None),
                          cell(r.parent_value, r.parent_state, r.indicator.decimals)

@@ -69,9 +69,17 @@ def upload_page(repo: Repository, versions: list[StoreVersion]) -> html.Div:
                                  debounce=True)),
                 _field("Art der Einrichtungen (ohne Spalte „Art“)",
                        dcc.Input(id=P + "insttype", type="text", value="", debounce=True)),
-                _field("Quellenangabe", dcc.Input(id=P + "source", type="text", value="",
-                                                  debounce=True)),
+                _field("Quellenangabe (leer: die Angabe in der Datei)",
+                       dcc.Input(id=P + "source", type="text", value="", debounce=True)),
+                _field("Nur Zeilen mit (Tabelle, z. B. Merkmal=Gymnasien)",
+                       dcc.Input(id=P + "only", type="text", value="", debounce=True)),
             ], className="ba-imp-grid"),
+            dcc.Checklist(id=P + "carry", options=[
+                {"label": " Gebietsstand übertragen: Werte weggefallener Gemeinden dem "
+                          "Nachfolger zurechnen (geodata/gebietsaenderungen.csv)",
+                 "value": "an"}], value=[], className="ba-imp-check"),
+            html.Div(id=P + "sheetbox", className="ba-imp-sheet"),
+            html.Div(id=P + "geocols", className="ba-imp-geocols"),
             html.H3("Spaltenzuordnung"),
             html.Div(id=P + "mapping", className="ba-imp-mapping",
                      children=html.P("Nach dem Hochladen einer Tabelle erscheint hier der "
@@ -83,6 +91,11 @@ def upload_page(repo: Repository, versions: list[StoreVersion]) -> html.Div:
             dcc.Checklist(id=P + "partial", options=[
                 {"label": " fehlerhafte Zeilen auslassen (sonst verhindern sie den Import)",
                  "value": "an"}], value=[]),
+            dcc.Checklist(id=P + "remove", options=[
+                {"label": " Gebiete mit Werten entfernen, die in den neuen Grenzen fehlen "
+                          "(Schlüssel werden nie wieder vergeben)",
+                 "value": "an"}], value=[]),
+            html.Div(id=P + "removals", className="ba-imp-removals", **{"aria-live": "polite"}),
             html.Div([
                 html.Button("Prüfen", id=P + "check", n_clicks=0, className="ba-imp-btn"),
                 html.Button("Importieren", id=P + "import", n_clicks=0,
@@ -95,6 +108,40 @@ def upload_page(repo: Repository, versions: list[StoreVersion]) -> html.Div:
         html.Section([html.H2("Versionen"), html.Div(id=P + "versions",
                                                      children=versions_table(versions))]),
     ], className="ba-imp-page", lang="de")
+
+
+def sheet_picker(sheets: tuple[str, ...], chosen: str, why: str) -> list:
+    """The sheet selector of a workbook with several sheets ([] otherwise)."""
+    if len(sheets) < 2:
+        return []
+    return [_field("Blatt der Excel-Mappe", dcc.Dropdown(
+        id=P + "sheet", options=[{"label": n, "value": n} for n in sheets], value=chosen,
+        clearable=False)), html.P(why, className="ba-imp-hint")]
+
+
+BOUNDARY_ROLES = (("key", "Schlüsselspalte"), ("name", "Namensspalte"),
+                  ("parent", "Spalte des übergeordneten Gebiets"))
+
+
+def boundary_column_pickers(columns: list[str]) -> list:
+    """Key, name and parent column of a boundary file (empty: found automatically)."""
+    if not columns:
+        return []
+    opts = [{"label": c, "value": c} for c in columns]
+    return [html.H3("Spalten der Grenzdatei"), html.Div([
+        _field(label, dcc.Dropdown(id={"type": P + "geocol", "role": role}, options=opts,
+                                   value=None, placeholder="automatisch erkennen"))
+        for role, label in BOUNDARY_ROLES], className="ba-imp-grid")]
+
+
+def removal_list(removals: list[tuple[str, str, int]]) -> list:
+    """The areas the checked import would remove, with their stored values."""
+    if not removals:
+        return []
+    items = [html.Li(f"{name} ({aid}): " + (f"{n} Werte" if n != 1 else "1 Wert")
+                     if n else f"{name} ({aid}): ohne Werte") for aid, name, n in removals]
+    return [html.P("Diese Gebiete kommen in den neuen Grenzen nicht mehr vor und würden "
+                   "entfallen (Häkchen oben: entfernen):"), html.Ul(items)]
 
 
 def mapping_table(columns: list[str], samples: dict[str, list[str]], mapping: dict[str, str],
@@ -166,6 +213,9 @@ def report_view(report: Report, written: str | None) -> list:
     return [
         html.P(head, className="ba-imp-status " + ("ba-imp-ok" if report.ok else "ba-imp-fail")),
         html.Ul([html.Li(c) for c in report.count_lines() + report.summary]),
+        *([html.Details([html.Summary(f"Änderungen an gespeicherten Daten ({len(report.changes)})"),
+                         html.Pre("\n".join(report.change_lines()), className="ba-imp-changes")],
+                        open=len(report.changes) <= 30)] if report.changes else []),
         html.Ul(items, className="ba-imp-issues"),
     ]
 

@@ -68,6 +68,9 @@ def _karlsruhe_names_only() -> gpd.GeoDataFrame:
 
 
 def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, settings, tmp_path):
+    # Issue 17 changed this: the misspelt quarter used to get a new key (028) while the old
+    # Südstadt vanished with its values; now its polygon (the same as the stored one) keeps
+    # the key 08212000-003, and the new spelling is a reported rename.
     ka = _karlsruhe_names_only()
     data = _gpkg_bytes(ka, tmp_path, "ka.gpkg")
     result = check_import(atlas, settings, ImportRequest(boundaries=[
@@ -77,14 +80,13 @@ def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, setting
     line = int(ka.index[ka["name"] == "Südstat"][0]) + 1  # feature number in the file
     assert texts[0] == ("Hinweis: ka.gpkg: 27 Flächen gelesen, Koordinatensystem EPSG:31467, "
                         "umgerechnet nach EPSG:25832.")
-    # all 27 numbers 001-027 are taken by the existing quarters: the new one gets 028
-    assert f"Hinweis: ka.gpkg, Zeile {line}: Schlüssel 08212000-028 für „Südstat“ neu erzeugt." in texts
-    assert (f"Warnung: ka.gpkg, Zeile {line}: „Südstat“ passt zu keinem bisherigen Namen; gemeint "
-            "ist vielleicht „Südstadt“ (08212000-003). Bei gleicher Schreibweise bliebe der "
-            "Schlüssel erhalten.") in texts
-    assert ("Warnung: ka.gpkg: Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
-            "(1): Südstadt.") in texts
-    assert "ka.gpkg: 1 Gebiet neu, 26 aktualisiert, 1 entfällt." in rep.summary
+    renamed = [t for t in texts if "umbenannt" in t]
+    assert len(renamed) == 1
+    assert renamed[0].startswith(f"Warnung: ka.gpkg, Zeile {line}: „Südstat“ ist das bisherige "
+                                 "Gebiet „Südstadt“ (08212000-003; Fläche zu ")
+    assert not [t for t in texts if "neu erzeugt" in t or "entfallen" in t]
+    assert "ka.gpkg: 0 Gebiete neu, 27 aktualisiert, 0 entfallen." in rep.summary
+    assert [c.text() for c in rep.changes] == ["08212000-003: „Südstadt“ → „Südstat“"]
     # SOURCES.md (checked independently when the data were prepared): 1.44 km² = 0.83 % of
     # Karlsruhe is not covered by its quarters.
     assert ("Hinweis: ka.gpkg: 0,83 % der Fläche von Karlsruhe (08212000) sind von keinem "
@@ -102,11 +104,11 @@ def test_karlsruhe_quarters_in_gauss_krueger_with_a_misspelt_name(atlas, setting
     assert len(warned) == 4  # Hagsfeld, Neureut, Palmbach, Stupferich (seen on the map)
     repo = result.repository
     assert len(repo.children_of("08212000")) == 27
-    assert repo.area("08212000-028").name == "Südstat"
-    assert "08212000-003" not in repo.areas
-    # the schools of the old Südstadt moved with it: stadtteile_schulen_2015.csv (counted by
+    assert repo.area("08212000-003").name == "Südstat"
+    assert "08212000-028" not in repo.areas
+    # the schools of Südstadt stay where they were: stadtteile_schulen_2015.csv (counted by
     # point in polygon when the data were prepared) has 4 schools in Südstadt
-    assert len(repo.institutions_in("08212000-028")) == 4
+    assert len(repo.institutions_in("08212000-003")) == 4
     assert all(i.area_id in repo.areas for group in repo.institutions.values() for i in group)
 
 

@@ -69,8 +69,14 @@ KINDER_ISSUES = [
     "100 %. Zeile abgelehnt.",
     "Fehler: kinder.csv, Zeile 13: Zähler „kinder_u3_betreut“ (350) ist größer als der Nenner "
     "„kinder_u3“ (300) von „betreuungsquote_u3“. Zeile abgelehnt.",
-    "Hinweis: kinder.csv: Zellen ohne Wert (nicht importiert): 3× „-“ (nichts vorhanden), "
-    "1× „.“ (gesperrt oder unbekannt), 1× „x“ (Tabellenfach gesperrt).",
+    # the file has both counts of the rate: the rate is computed from them (issue 17)
+    "Hinweis: kinder.csv: „betreuungsquote_u3“ wird aus Zähler „kinder_u3_betreut“ und Nenner "
+    "„kinder_u3“ der Datei berechnet; die Spalte selbst wird nur geprüft.",
+    # issue 17: "." is stored as suppressed, "-" and "x" say "no value"; all three replace
+    # what is stored for their cell
+    "Hinweis: kinder.csv: Zellen ohne Zahl: 1× „.“ (gesperrt oder unbekannt) als gesperrt "
+    "übernommen; 3× „-“ (nichts vorhanden), 1× „x“ (Tabellenfach gesperrt) ohne Wert (ein "
+    "bisheriger Wert dieser Zellen wird ersetzt).",
 ]
 
 
@@ -180,14 +186,20 @@ def test_xlsx_wide_by_year_with_numeric_keys(atlas, settings):
     res = import_values(table, idx, atlas.indicators, rep, ValueOptions(indicator="einwohner"))
     assert res.mapping == {"AGS": "schluessel", "Gemeinde": "name",
                            "2021": "wert:einwohner:2021", "2022": "wert:einwohner:2022"}
-    got = sorted(zip(res.values["area_id"], res.values["year"], res.values["value"], strict=True))
+    cells = res.values
+    given = cells[cells["status"] == ""]
+    got = sorted(zip(given["area_id"], given["year"], given["value"], strict=True))
     assert got == [("06433003", 2021, 15100.0), ("06433012", 2021, 65000.0),
                    ("06433012", 2022, 65800.0)]
+    # issue 17: the empty cell is an explicit "no value" that replaces a stored one
+    cleared = cells[cells["status"] == "leer"]
+    assert list(zip(cleared["area_id"], cleared["year"], strict=True)) == [("06433003", 2022)]
     assert [i.text() for i in rep.issues] == [
         "Hinweis: ew.xlsx, Zeile 1: Titelzeile übersprungen: „Einwohner nach Gemeinden“",
         "Hinweis: ew.xlsx, Zeile 5: Fußnote unter den Daten, nicht importiert: „Fußnote: "
         "vorläufige Werte“",
-        "Hinweis: ew.xlsx: Zellen ohne Wert (nicht importiert): 1× leer.",
+        "Hinweis: ew.xlsx: Zellen ohne Zahl: 1× leer ohne Wert (ein bisheriger Wert dieser "
+        "Zellen wird ersetzt).",
     ]
     assert rep.count_lines() == ["ew.xlsx: 2 Zeilen gelesen, 2 übernommen, 0 abgelehnt"]
 

@@ -43,12 +43,14 @@ GEBIETSSTAND = "31.12.2023"
 SOURCE_ROWS = [
     {
         "id": "bkg_vg250",
+        "kind": "geometrie",
         "text": "© GeoBasis-DE / BKG 2017 (Daten verändert)",
         "licence": "dl-de/by-2-0",
         "url": "https://www.bkg.bund.de",
     },
     {
         "id": "destatis_gvisys",
+        "kind": "amtlich",
         "text": "Quelle: Statistisches Bundesamt (Destatis), Gemeindeverzeichnis-Informationssystem "
         "GV-ISys, Stand 31.12.2023",
         "licence": "dl-de/by-2-0",
@@ -56,6 +58,7 @@ SOURCE_ROWS = [
     },
     {
         "id": "frankfurt_stadtteile",
+        "kind": "geometrie",
         "text": "Stadt Frankfurt am Main, Bürgeramt Statistik und Wahlen – Stadtteilgrenzen, "
         "dl-de/by-2-0",
         "licence": "dl-de/by-2-0",
@@ -63,12 +66,14 @@ SOURCE_ROWS = [
     },
     {
         "id": "karlsruhe_stadtteile",
+        "kind": "geometrie",
         "text": "Stadt Karlsruhe, dl-de/by-2-0; Aufbereitung: OK Lab Karlsruhe",
         "licence": "dl-de/by-2-0",
         "url": "https://github.com/CodeforKarlsruhe/wahlkarte",
     },
     {
         "id": "frankfurt_bevoelkerung",
+        "kind": "amtlich",
         "text": "Stadt Frankfurt am Main, Bürgeramt Statistik und Wahlen – Stadtteilprofile "
         "Bevölkerungsstruktur 2011 und 2012",
         "licence": "dl-de/by-2-0 (Standardlizenz des Portals – prüfen)",
@@ -76,6 +81,7 @@ SOURCE_ROWS = [
     },
     {
         "id": "jedeschule",
+        "kind": "daten",
         "text": "Schuldaten: jedeschule.de / Open Knowledge Foundation Deutschland (2016), nach "
         "amtlichen Schulverzeichnissen der Länder Hessen und Baden-Württemberg",
         "licence": "unklar – vor Veröffentlichung prüfen",
@@ -83,6 +89,7 @@ SOURCE_ROWS = [
     },
     {
         "id": "synthetic",
+        "kind": "synthetisch",
         "text": f"Synthetische Beispielwerte (Bildungsatlas-Generator, Seed {synthetic.SEED}) – "
         "keine amtlichen Daten",
         "licence": "",
@@ -116,16 +123,19 @@ def build_areas() -> gpd.GeoDataFrame:
     parts = [
         pd.DataFrame(
             {"area_id": kreise["kreis_ags"], "name": kreise["name"], "level": "kreis",
-             "parent_id": "", "kind": kreise["bez"], "geometry": kreise.geometry}
+             "parent_id": "", "kind": kreise["bez"], "source": "bkg_vg250",
+             "geometry": kreise.geometry}
         ),
         pd.DataFrame(
             {"area_id": gemeinden["ags"], "name": gemeinden["name"], "level": "gemeinde",
              "parent_id": gemeinden["kreis_ags"], "kind": gemeinden["bez"],
-             "geometry": gemeinden.geometry}
+             "source": "bkg_vg250", "geometry": gemeinden.geometry}
         ),
         pd.DataFrame(
             {"area_id": quarters["quarter_id"], "name": quarters["quarter_name"],
              "level": "quartier", "parent_id": quarters["city_ags"], "kind": "Stadtteil",
+             "source": np.where(quarters["city_ags"] == "06412000", "frankfurt_stadtteile",
+                                "karlsruhe_stadtteile"),
              "geometry": quarters.geometry}
         ),
     ]
@@ -231,7 +241,8 @@ def build_institutions(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     )
 
 
-def _long(df: pd.DataFrame, id_col: str, year: int | str, mapping: dict[str, str]) -> pd.DataFrame:
+def _long(df: pd.DataFrame, id_col: str, year: int | str, mapping: dict[str, str],
+          source: str = "") -> pd.DataFrame:
     """Turn wide source columns into long value rows.
 
     Parameters
@@ -244,6 +255,8 @@ def _long(df: pd.DataFrame, id_col: str, year: int | str, mapping: dict[str, str
         A fixed year, or the name of a column holding the year.
     mapping : dict
         Source column -> indicator id.
+    source : str
+        Id of the ``sources`` row of these values.
 
     Returns
     -------
@@ -261,6 +274,7 @@ def _long(df: pd.DataFrame, id_col: str, year: int | str, mapping: dict[str, str
                     "indicator_id": ind,
                     "year": years[ok].to_numpy(dtype="int64"),
                     "value": df.loc[ok, col].astype(float).to_numpy(),
+                    "source": source,
                 }
             )
         )
@@ -289,16 +303,17 @@ def build_values(areas: gpd.GeoDataFrame, catalogue: pd.DataFrame) -> pd.DataFra
 
     real = pd.concat(
         [
-            _long(gem_pop, "ags", 2023, {"bev_insgesamt": "einwohner"}),
+            _long(gem_pop, "ags", 2023, {"bev_insgesamt": "einwohner"}, "destatis_gvisys"),
             _long(ffm, "quarter_id", "jahr",
                   {"einwohner": "einwohner", "kinder_0_5": "kinder_0_5",
-                   "kinder_6_13": "kinder_6_13", "auslaender": "auslaender"}),
+                   "kinder_6_13": "kinder_6_13", "auslaender": "auslaender"},
+                  "frankfurt_bevoelkerung"),
             _long(gem_sch, "ags", 2015,
                   {"n_schulen": "schulen", "schueler_insgesamt": "schueler",
-                   "schueler_grundschule": "schueler_grundschule"}),
+                   "schueler_grundschule": "schueler_grundschule"}, "jedeschule"),
             _long(q_sch, "quarter_id", 2015,
                   {"n_schulen": "schulen", "schueler_insgesamt": "schueler",
-                   "schueler_grundschule": "schueler_grundschule"}),
+                   "schueler_grundschule": "schueler_grundschule"}, "jedeschule"),
         ],
         ignore_index=True,
     )
@@ -321,7 +336,7 @@ def build_values(areas: gpd.GeoDataFrame, catalogue: pd.DataFrame) -> pd.DataFra
         {"ags": gem_pop["ags"], "pop_2023": gem_pop["bev_insgesamt"].astype(int),
          "verstaedterung_code": gem_pop["verstaedterung_code"]}
     )
-    synth = synthetic.generate(gem_in, weights, drivers=drivers)
+    synth = synthetic.generate(gem_in, weights, drivers=drivers).assign(source="synthetic")
 
     values = pd.concat([real, synth], ignore_index=True)
     return aggregate_values(values, areas[["area_id", "parent_id"]], catalogue)
@@ -358,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
             ("synthetic_years", f"{synthetic.YEARS[0]}-{synthetic.YEARS[-1]}"),
             ("crs", CRS_METRIC),
             ("levels", ",".join(LEVEL_ORDER)),
-            ("builder", "geodata.build_demo"),
+            ("builder", "geodata.demo.build"),
         ],
         columns=["key", "value"],
     )

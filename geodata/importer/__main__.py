@@ -4,6 +4,9 @@ Examples (see the user guide, docs/eigene-daten.md)::
 
     python -m geodata.importer --grenzen stadtteile.gpkg --ebene quartier --pruefen
     python -m geodata.importer --tabelle werte.csv --jahr 2023 --innerhalb 08212000
+    python -m geodata.importer --tabelle 21111-02-06-4.csv --spalte "Insgesamt=wert:schulabgaenger:"
+    python -m geodata.importer --tabelle deutschlandatlas.xlsx --blatt Deutschlandatlas_KRS1224
+    python -m geodata.importer --grenzen stadtteile.zip --ebene quartier --entfernen
     python -m geodata.importer --versionen
     python -m geodata.importer --wiederherstellen basis
 
@@ -39,7 +42,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--trotz-fehlern", action="store_true",
                    help="fehlerhafte Zeilen auslassen und den Rest importieren")
     p.add_argument("--notiz", default="", help="Notiz zur neuen Version")
-    p.add_argument("--quelle", default="", help="Quellenangabe der importierten Daten")
+    p.add_argument("--quelle", default="", help="Quellenangabe der importierten Daten "
+                   "(Standard: die Angabe in der Datei, z. B. im Fuß einer GENESIS-Tabelle)")
+    p.add_argument("--lizenz", default="", help="Lizenz der importierten Daten, z. B. "
+                   "dl-de/by-2-0 (Standard: aus der Datei)")
+    p.add_argument("--amtlich", action="store_true", help="die Werte sind amtliche Daten "
+                   "(Standard: erkannt an der Quellenangabe der Datei)")
+    p.add_argument("--entfernen", action="store_true", help="Gebiete mit Werten entfernen, "
+                   "die in neuen Grenzen nicht mehr vorkommen (sonst bricht der Import ab)")
     p.add_argument("--bericht", type=Path, help="Bericht zusätzlich als CSV speichern")
     p.add_argument("--versionen", action="store_true", help="gespeicherte Versionen auflisten")
     p.add_argument("--wiederherstellen", metavar="VERSION", help="eine Version wieder aktivieren")
@@ -56,6 +66,13 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument("--jahr", type=int, help="Jahr aller Werte, wenn die Tabelle keins nennt")
     t.add_argument("--indikator", help="Indikator aller Werte (z. B. bei Jahren als Spalten)")
     t.add_argument("--zeilen-ebene", help="Ebene aller Zeilen, wenn keine Ebenenspalte da ist")
+    t.add_argument("--blatt", help="Blatt einer Excel-Mappe (Standard: das Blatt mit den "
+                   "Gebietsschlüsseln des Atlas)")
+    t.add_argument("--nur", action="append", default=[], metavar="SPALTE=WERT",
+                   help="nur Zeilen mit diesem Wert, z. B. 'Merkmal=Gymnasien'")
+    t.add_argument("--gebietsstand", action="store_true",
+                   help="Werte weggefallener Schlüssel auf den Nachfolger übertragen "
+                        "(geodata/gebietsaenderungen.csv)")
     t.add_argument("--spalte", action="append", default=[], metavar="SPALTE=ROLLE",
                    help="Zuordnung korrigieren, z. B. 'Kinder 0-3=wert:kinder_u3:' oder "
                         "'Bemerkung=ignorieren'")
@@ -114,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"--spalte „{item}“: erwartet SPALTE=ROLLE.", file=sys.stderr)
                 return 2
             mapping[col] = role
+    only = {}
+    for item in args.nur:
+        col, sep, value = item.partition("=")
+        if not sep or not col.strip():
+            print(f"--nur „{item}“: erwartet SPALTE=WERT.", file=sys.stderr)
+            return 2
+        only[col.strip()] = value.strip()
     if args.bericht and not args.bericht.resolve().parent.is_dir():
         # Checked before importing: a report that cannot be written must not follow a write.
         print(f"--bericht „{args.bericht}“: den Ordner „{args.bericht.resolve().parent}“ gibt es "
@@ -128,11 +152,16 @@ def main(argv: list[str] | None = None) -> int:
             layer=args.layer, warn_percent=warn, error_percent=error)) for p in args.grenzen],
         tables=[(_read(p), ValueOptions(mapping=mapping, year=args.jahr,
                                         indicator=args.indikator, level=args.zeilen_ebene,
-                                        within=args.innerhalb)) for p in args.tabelle],
+                                        within=args.innerhalb, sheet=args.blatt,
+                                        only=only or None, carry=args.gebietsstand))
+                for p in args.tabelle],
         institutions=[(_read(p), InstitutionOptions(type=args.art)) for p in args.einrichtungen],
         metadata=[_read(p) for p in args.metadaten],
         allow_partial=args.trotz_fehlern,
         source_text=args.quelle,
+        source_licence=args.lizenz,
+        source_kind="amtlich" if args.amtlich else "",
+        remove_confirmed=args.entfernen,
     )
     try:
         result = run_import(store, load_settings(DEFAULT_CONFIG), req,

@@ -1,12 +1,20 @@
 """Boundaries of any level from GeoPackage, GeoJSON or a zipped Shapefile.
 
 The file's declared CRS is used (EPSG:25832, 31467, 4326, …); a file without one is rejected
-unless the caller names the CRS. The parent of each area comes from a key column, from the key
-itself (a quarter key starts with its Gemeinde key) or spatially (largest overlap, reported with
-the share). Areas that only have names get stable generated keys (an existing area of the same
-name under the same parent keeps its key). Invalid geometries are repaired and reported; gaps
-and overlaps within the level and children sticking out of their parent are measured in % of
-area and reported as a warning or, above the error threshold, an error.
+unless the caller names the CRS. Key, name and parent columns are found by their headers as
+city GIS exports write them (``STT_NAME``, ``Stadtteilname``, ``BEZ_NAME``, ``PLR_ID``, …; a
+GIS row id such as ``OBJECTID`` is never a key) and checked against their content
+(`find_columns`); the caller may name them. The parent of each area comes from a key column,
+from the key itself (a quarter key starts with its Gemeinde key) or spatially (largest
+overlap, reported with the share).
+
+Areas that only have names are matched to the existing areas under the same parent, first by
+geometry (intersection over union at least `MATCH_IOU`), then by folded name: a match keeps
+its key (and with it every value and link); a match by geometry with a different name is a
+rename, reported. Unmatched areas get new keys, never one of an existing or a removed
+(``retired``) area. Invalid geometries are repaired and reported; gaps and overlaps within the
+level and children sticking out of their parent are measured in % of area and reported as a
+warning or, above the error threshold, an error.
 """
 
 from __future__ import annotations
@@ -39,6 +47,89 @@ _NAME_COLS = ("name", "gebietsname", "bezeichnung", "quarter_name", "stadtteil",
               "gemeinde", "quartier", "sozialraum", "bezirk")
 _PARENT_COLS = ("parent_id", "eltern_id", "elternschluessel", "city_ags", "gemeinde_ags",
                 "kreis_ags", "ags_gemeinde", "uebergeordnet")
+# Header words (after splitting at "_", "-", spaces and case changes) of each role.
+_KEY_WORDS = {"schluessel", "schl", "key", "ags", "ars", "id", "nr", "nummer", "kennziffer",
+              "kennz", "code", "gkz", "no", "num"}
+_NAME_WORDS = {"name", "namen", "bez", "bezeichnung", "bezeich", "gen", "label", "titel"}
+_AREA_WORDS = {"stadtteil", "stt", "quartier", "bezirk", "sozialraum", "ortsteil", "ot",
+               "planungsraum", "plr", "gebiet", "viertel", "stadtbezirk", "sbz", "bzr", "stb"}
+_PARENT_WORDS = {"gemeinde", "gem", "stadt", "city", "kreis", "krs", "eltern", "parent",
+                 "uebergeordnet", "ober"}
+_GIS_IDS = {"objectid", "fid", "gid", "ogcfid", "shapeleng", "shapelength", "shapearea",
+            "shapelen", "area", "perimeter", "flaeche", "umfang", "laenge"}
+MATCH_IOU = 0.9
+
+
+def _words(col: str) -> list[str]:
+    spaced = re.sub(r"(?<=[a-zäöü])(?=[A-ZÄÖÜ])", " ", col)
+    return [fold(w) for w in re.split(r"[^0-9A-Za-zÄÖÜäöüß]+", spaced) if w]
+
+
+def _share(values, test) -> float:
+    vals = [v for v in values if v not in (None, "") and not (isinstance(v, float) and v != v)]
+    return sum(1 for v in vals if test(v)) / len(vals) if vals else 0.0
+
+
+def find_columns(gdf: gpd.GeoDataFrame, level: Level, parent_level: Level | None,
+                 parent_keys: set[str], given: dict[str, str | None]
+                 ) -> dict[str, str | None]:
+    """Key, name and parent columns (``{"key": …, "name": …, "parent": …}``): the ones the
+    caller named (spelt loosely), else found by header words and confirmed by content."""
+    cols = [c for c in gdf.columns if c != "geometry"]
+    out: dict[str, str | None] = {}
+    what = {"key": "Schlüssel", "name": "Name", "parent": "übergeordnetes Gebiet"}
+    for role in ("key", "name", "parent"):
+        name = given.get(role)
+        if name:
+            hit = name if name in cols else {fold(c): c for c in cols}.get(fold(name))
+            if hit is None:
+                raise BoundaryError(f"Die Spalte „{name}“ ({what[role]}) gibt es nicht; "
+                                    "vorhanden: " + ", ".join(cols) + ".")
+            out[role] = hit
+    level_words = {fold(level.id), fold(level.name), fold(level.plural)}
+    parent_words = _PARENT_WORDS | ({fold(parent_level.id), fold(parent_level.name)}
+                                    if parent_level else set())
+
+    def is_text(v) -> bool:
+        return isinstance(v, str) and not re.fullmatch(r"[\d\s.,-]+", v)
+
+    def score(col: str, role: str) -> float:
+        w = set(_words(col))
+        f = fold(col)
+        if f in _GIS_IDS:
+            return 0.0
+        vals = gdf[col].tolist()
+        if role == "name":
+            exact = f in {fold(c) for c in _NAME_COLS}
+            hint = bool(w & _NAME_WORDS) or bool(w & (_AREA_WORDS | level_words))
+            if not (exact or hint) or w & _KEY_WORDS - {"bez"}:
+                return 0.0
+            text = _share(vals, is_text)
+            return (3 if exact else 2 if w & _NAME_WORDS else 1) * text if text >= 0.8 else 0.0
+        if role == "key":
+            exact = f in {fold(c) for c in _KEY_COLS}
+            if not (exact or w & _KEY_WORDS) or (w & parent_words and not w & level_words):
+                return 0.0
+            shape = key_shape(level)
+            ok = _share(vals, lambda v: restore_key(v, level) is not None or (
+                shape is not None and len(shape) == 2 and str(v).strip().split(".")[0].isdigit()))
+            return (3 if exact else 2) * ok if ok >= 0.8 else 0.0
+        if parent_level is None:
+            return 0.0
+        exact = f in {fold(c) for c in _PARENT_COLS}
+        if not (exact or (w & parent_words and w & (_KEY_WORDS | {"ags", "ars"}))):
+            return 0.0
+        ok = _share(vals, lambda v: (restore_key(v, parent_level) or "") in parent_keys)
+        return (3 if exact else 2) * ok if ok >= 0.8 else 0.0
+
+    for role in ("parent", "key", "name"):
+        if role in out:
+            continue
+        taken = {c for c in out.values() if c}
+        scored = [(score(c, role), -i, c) for i, c in enumerate(cols) if c not in taken]
+        best = max(scored, default=(0.0, 0, None))
+        out[role] = best[2] if best[0] > 0 else None
+    return out
 
 
 def thresholds(config: Path) -> tuple[float, float]:
@@ -52,19 +143,6 @@ def thresholds(config: Path) -> tuple[float, float]:
             raw.get("fehler_prozent", ERROR_PERCENT))
     except (OSError, ValueError, TypeError, tomllib.TOMLDecodeError):
         return WARN_PERCENT, ERROR_PERCENT
-
-
-def _pick(cols: list[str], wanted: tuple[str, ...], given: str | None, what: str) -> str | None:
-    if given:
-        if given not in cols:
-            raise BoundaryError(f"Die Spalte „{given}“ ({what}) gibt es nicht; vorhanden: "
-                                + ", ".join(cols) + ".")
-        return given
-    folded = {fold(c): c for c in cols}
-    for w in wanted:
-        if fold(w) in folded:
-            return folded[fold(w)]
-    return None
 
 
 GEOS_REASONS = {
@@ -98,11 +176,12 @@ def _pct(x: float) -> str:
 
 def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOptions,
                       idx: AreaIndex, current: gpd.GeoDataFrame,
-                      report: Report) -> gpd.GeoDataFrame:
+                      report: Report, retired: pd.DataFrame | None = None) -> gpd.GeoDataFrame:
     """Turn a polygon layer into rows of the ``areas`` table (EPSG:25832).
 
-    ``current`` is the atlas' ``areas`` table (EPSG:25832), used for parents and existing keys.
-    Rows with errors are rejected and reported; the result holds the accepted areas.
+    ``current`` is the atlas' ``areas`` table (EPSG:25832), used for parents and existing keys;
+    ``retired`` the keys of removed areas (never given again). Rows with errors are rejected
+    and reported; the result holds the accepted areas.
     """
     counts = report.file(filename)
     levels = list(idx.levels)
@@ -114,18 +193,22 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
     level: Level = levels[li]
     parent_level: Level | None = levels[li - 1] if li > 0 else None
     cols = [c for c in gdf.columns if c != "geometry"]
-    key_col = _pick(cols, _KEY_COLS, options.key_column, "Schlüssel")
-    name_col = _pick(cols, _NAME_COLS, options.name_column, "Name")
-    parent_col = _pick(cols, _PARENT_COLS, options.parent_column, "übergeordnetes Gebiet")
+    parents = current[current["level"] == parent_level.id] if parent_level else current.iloc[0:0]
+    found = find_columns(gdf, level, parent_level, set(parents["area_id"].astype(str)),
+                         {"key": options.key_column, "name": options.name_column,
+                          "parent": options.parent_column})
+    key_col, name_col, parent_col = found["key"], found["name"], found["parent"]
     if key_col and not options.key_column and not any(
-            restore_key(v, level) for v in gdf[key_col] if v not in (None, "")):
+            restore_key(v, level) for v in gdf[key_col] if v not in (None, "")) and not (
+            parent_col or options.parent):
         report.note(filename, f"Die Spalte „{key_col}“ enthält keine Schlüssel der Ebene "
                     f"{level.name} und wird nicht als Schlüssel verwendet.")
         key_col = None
     if name_col is None:
-        raise BoundaryError("Keine Namensspalte gefunden (erwartet z. B. „name“); vorhanden: "
-                            + ", ".join(cols) + ".")
-    parents = current[current["level"] == parent_level.id] if parent_level else current.iloc[0:0]
+        raise BoundaryError("Keine Namensspalte gefunden (erwartet z. B. „name“, „Stadtteil“ "
+                            "oder „STT_NAME“); vorhanden: " + ", ".join(cols)
+                            + ". Bitte die Spalte angeben (--name-spalte bzw. Auswahl "
+                            "„Namensspalte“).")
     parent_geoms = dict(zip(parents["area_id"].astype(str), parents.geometry.values, strict=True))
     given_parent = _given_parent(options.parent, parent_level, parent_geoms, level)
     report.summary.append(
@@ -208,7 +291,7 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
                      "spatial": parent_level is not None and not parent_col
                      and not given_parent and key is None})
 
-    _assign_keys(rows, level, current, filename, report)
+    _assign_keys(rows, level, current, filename, report, retired)
     out = []
     for r in rows:
         if r["key"] is None:
@@ -261,9 +344,23 @@ def _given_parent(raw: str | None, parent_level: Level | None, parent_geoms: dic
     return key
 
 
+def _retired_numbers(retired: pd.DataFrame | None, parent: str) -> set[int]:
+    if retired is None or not len(retired):
+        return set()
+    ids = retired.loc[retired["parent_id"].astype(str) == parent, "area_id"].astype(str)
+    return {int(k.rsplit("-", 1)[1]) for k in ids if "-" in k and k.rsplit("-", 1)[1].isdigit()}
+
+
+def _iou(a, b) -> float:
+    inter = shapely.intersection(a, b).area
+    union = a.area + b.area - inter
+    return inter / union if union > 0 else 0.0
+
+
 def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, filename: str,
-                 report: Report) -> None:
-    """Generate stable keys ``<parent>-NNN`` for areas that only have names."""
+                 report: Report, retired: pd.DataFrame | None = None) -> None:
+    """Keys for areas that only have names: an existing area's by geometry or name, else a
+    new ``<parent>-NNN`` (see module docstring)."""
     shape = key_shape(level)
     need = [r for r in rows if r["key"] is None]
     if not need:
@@ -278,33 +375,71 @@ def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, file
     for parent in sorted({r["parent_id"] for r in need}):
         mine = existing[existing["parent_id"] == parent]
         by_name = {fold(n): k for n, k in zip(mine["name"], mine["area_id"], strict=True)}
+        name_of = dict(zip(mine["area_id"], mine["name"].astype(str), strict=True))
+        geom_of = dict(zip(mine["area_id"], mine.geometry.values, strict=True))
         used = {int(k.rsplit("-", 1)[1]) for k in mine["area_id"]}
+        used |= _retired_numbers(retired, parent)
         used |= {int(r["key"].rsplit("-", 1)[1]) for r in rows
                  if r["key"] and r["parent_id"] == parent}
-        for r in sorted((r for r in need if r["parent_id"] == parent), key=lambda r: fold(r["name"])):
-            key = by_name.get(fold(r["name"]))
-            if key is None or int(key.rsplit("-", 1)[1]) in {
-                    int(x["key"].rsplit("-", 1)[1]) for x in rows if x["key"] and x is not r
-                    and x["parent_id"] == parent}:
-                n = next(n for n in range(1, 10 ** shape[1]) if n not in used)
-                key = f"{parent}-{n:0{shape[1]}d}"
-                how = "neu erzeugt"
-                imported_names = {fold(x["name"]) for x in rows}
-                close = difflib.get_close_matches(
-                    fold(r["name"]), [n for n in by_name if n not in imported_names], n=1,
-                    cutoff=0.75)
-                if close:
-                    old_key = by_name[close[0]]
-                    old_name = mine.loc[mine["area_id"] == old_key, "name"].iloc[0]
-                    report.warning(filename, f"„{r['name']}“ passt zu keinem bisherigen Namen; "
-                                   f"gemeint ist vielleicht „{old_name}“ ({old_key}). Bei "
-                                   "gleicher Schreibweise bliebe der Schlüssel erhalten.",
-                                   r["line"])
+        taken = {r["key"] for r in rows if r["key"] and r["parent_id"] == parent}
+        todo = sorted((r for r in need if r["parent_id"] == parent), key=lambda r: fold(r["name"]))
+        # 1. by geometry: the existing area this polygon covers almost exactly
+        tree = shapely.STRtree(list(geom_of.values())) if geom_of else None
+        keys = list(geom_of)
+        pairs = []
+        for r in todo:
+            if tree is None or r["geometry"] is None:
+                continue
+            for h in tree.query(r["geometry"], predicate="intersects"):
+                iou = _iou(r["geometry"], geom_of[keys[h]])
+                if iou >= MATCH_IOU:
+                    pairs.append((iou, keys[h], id(r), r))
+        for iou, key, _rid, r in sorted(pairs, key=lambda t: (-t[0], t[1])):
+            if r["key"] is not None or key in taken:
+                continue
+            r["key"], r["iou"] = key, iou
+            taken.add(key)
+            old = name_of[key]
+            pct = fmt_number(100 * iou, 1)
+            if old == r["name"]:
+                report.note(filename, f"Schlüssel {key} für „{r['name']}“ vom bestehenden "
+                            f"Gebiet übernommen (Fläche zu {pct} % deckungsgleich).", r["line"])
             else:
+                report.warning(filename, f"„{r['name']}“ ist das bisherige Gebiet „{old}“ "
+                               f"({key}; Fläche zu {pct} % deckungsgleich): umbenannt, Schlüssel "
+                               "und Werte bleiben. Falls der neue Name ein Tippfehler ist: in "
+                               "der Datei korrigieren und erneut importieren.", r["line"])
+        # 2. by name
+        imported_names = {fold(x["name"]) for x in rows}
+        for r in todo:
+            if r["key"] is not None:
+                continue
+            key = by_name.get(fold(r["name"]))
+            if key is not None and key not in taken:
+                r["key"] = key
+                taken.add(key)
                 how = "vom gleichnamigen bestehenden Gebiet übernommen"
-            used.add(int(key.rsplit("-", 1)[1]))
+                if r["geometry"] is not None and key in geom_of:
+                    iou = _iou(r["geometry"], geom_of[key])
+                    if iou < MATCH_IOU:
+                        how += (f" (die Fläche weicht ab: nur zu {fmt_number(100 * iou, 1)} % "
+                                "deckungsgleich)")
+                report.note(filename, f"Schlüssel {key} für „{r['name']}“ {how}.", r["line"])
+                continue
+            # 3. a new key, never one of an existing or removed area
+            n = next(n for n in range(1, 10 ** shape[1]) if n not in used)
+            key = f"{parent}-{n:0{shape[1]}d}"
+            used.add(n)
             r["key"] = key
-            report.note(filename, f"Schlüssel {key} für „{r['name']}“ {how}.", r["line"])
+            report.note(filename, f"Schlüssel {key} für „{r['name']}“ neu erzeugt.", r["line"])
+            close = difflib.get_close_matches(
+                fold(r["name"]), [x for x in by_name if x not in imported_names
+                                  and by_name[x] not in taken], n=1, cutoff=0.75)
+            if close:
+                old_key = by_name[close[0]]
+                report.warning(filename, f"„{r['name']}“ passt zu keinem bisherigen Namen; "
+                               f"gemeint ist vielleicht „{name_of[old_key]}“ ({old_key}). Bei "
+                               "gleicher Schreibweise bliebe der Schlüssel erhalten.", r["line"])
 
 
 def _coverage_checks(areas: gpd.GeoDataFrame, parent_geoms: dict, idx: AreaIndex, level: Level,

@@ -4,11 +4,20 @@
 and validates it fully (including that `build_repository` accepts it) without writing
 anything. `run_import` then writes that set as a new version through an `AtlasStore`; a check
 with errors never writes. Every outcome comes with a German `Report`.
+
+Each file of an import becomes a row of the ``sources`` table (its text: the ``--quelle``
+given, else the attribution found in the file, e.g. a GENESIS footer; its licence, kind,
+file name, date and the import run), and every value and area it brings carries that id:
+the provenance the app shows per value. Areas an import would remove while they still have
+values need ``remove_confirmed`` (``--entfernen``); removed keys are kept in ``retired``
+and never given to a new area.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -19,16 +28,24 @@ from geodata.importer.boundaries import import_boundaries
 from geodata.importer.facilities import InstitutionOptions, import_institutions
 from geodata.importer.geofile import BoundaryError, BoundaryOptions, read_geofile
 from geodata.importer.keys import AreaIndex
-from geodata.importer.report import Report, count
+from geodata.importer.merge import merge_values
+from geodata.importer.official import Attribution
+from geodata.importer.report import CellChange, Report, count
 from geodata.importer.tabular import RawTable, TableError, read_table
 from geodata.importer.values import ValueOptions, import_values, read_metadata
 from geodata.model.entities import METRIC_CRS
 from geodata.model.errors import AtlasError
+from geodata.model.provenance import KIND_LABELS
 from geodata.model.repository import Repository
 from geodata.model.settings import Settings
-from geodata.statistics.aggregate import aggregate_values
 from geodata.statistics.numfmt import format_number
-from geodata.storage.tables import AtlasTables, build_repository
+from geodata.storage.tables import (
+    RETIRED_COLUMNS,
+    SOURCE_COLUMNS,
+    AtlasTables,
+    build_repository,
+    retired_of,
+)
 
 LOG = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
@@ -59,6 +76,9 @@ class ImportRequest:
     indicator_meta: dict[str, dict[str, str]] = field(default_factory=dict)
     allow_partial: bool = False  # import the good rows even when some rows were rejected
     source_text: str = ""  # attribution of the imported data (sources table)
+    source_licence: str = ""  # its licence (e.g. "dl-de/by-2-0"); default: found in the file
+    source_kind: str = ""  # "amtlich", "import", …; default: amtlich if the file says so
+    remove_confirmed: bool = False  # areas with values may be removed (--entfernen)
 
 
 @dataclass
@@ -69,6 +89,8 @@ class ImportResult:
     version: str | None = None  # id of the written version
     new_indicators: dict[str, dict[str, str]] = field(default_factory=dict)
     mappings: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Areas the import would remove: (id, name, number of stored values)
+    removals: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 def _too_big(up: Upload, report: Report) -> bool:
@@ -88,12 +110,14 @@ def _unexpected(name: str, err: Exception, report: Report) -> None:
                  "Datei prüfen; nichts wurde übernommen.")
 
 
-def _table_of(up: Upload, report: Report) -> RawTable | None:
+def _table_of(up: Upload, report: Report, sheet: str | None = None,
+              idx: AreaIndex | None = None) -> RawTable | None:
     """The upload read as a table, or None (the reason is in the report)."""
     if _too_big(up, report):
         return None
     try:
-        return read_table(up.data, up.name, report)
+        return read_table(up.data, up.name, report, sheet=sheet,
+                          key_score=idx.recognises if idx is not None else None)
     except TableError as err:
         report.error(up.name, str(err))
         return None
@@ -112,7 +136,8 @@ def _check_meta(meta: dict[str, dict[str, str]], known: set[str], report: Report
         if row.get("kind", "count") not in KINDS:
             report.error(file, where + f"Art „{row.get('kind')}“ ist unbekannt "
                          f"(möglich: {', '.join(sorted(KINDS))}).")
-        if row.get("kind") in {"rate", "mean"}:
+        if row.get("kind") in {"rate", "mean"} and (row.get("numerator") or row.get("denominator")):
+            # without either it is a published figure only (never computed, never summed)
             for ref in ("numerator", "denominator"):
                 if row.get(ref, "") not in known | set(meta):
                     report.error(file, where + f"{'Zähler' if ref == 'numerator' else 'Nenner'} "
@@ -124,15 +149,36 @@ def _check_meta(meta: dict[str, dict[str, str]], known: set[str], report: Report
             report.error(file, where + "„decimals“ und „factor“ müssen Zahlen sein.")
 
 
+def _source_row(request: ImportRequest, run: str, n: int, file: str, kind: str,
+                found: Attribution | None = None) -> dict[str, str]:
+    """The ``sources`` row of one imported file (see module docstring)."""
+    found = found or Attribution()
+    text = request.source_text.strip() or found.text
+    if not text:
+        text = f"Gebietsgrenzen aus {file}" if kind == "geometrie" else f"Eigene Daten aus {file}"
+    if kind != "geometrie":
+        kind = request.source_kind or ("amtlich" if found.official else "import")
+    return {"id": f"imp-{run}-{n}", "text": text,
+            "licence": request.source_licence.strip() or found.licence, "url": "",
+            "kind": kind, "file": file, "imported": time.strftime("%Y-%m-%d"),
+            "import_id": f"imp-{run}", "note": found.note}
+
+
 def check_import(current: AtlasTables, settings: Settings, request: ImportRequest) -> ImportResult:
     """Validate an import completely; nothing is written. ``result.tables`` is the complete
     new atlas when the report has no errors (or only rejected rows and ``allow_partial``)."""
     report = Report()
     result = ImportResult(report)
     areas = current.areas.to_crs(METRIC_CRS) if current.areas.crs is not None else current.areas
+    if "source" not in areas.columns:
+        areas = areas.assign(source="")
     catalogue = current.indicators.copy()
     levels = settings.levels
     fatal = False
+    run = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
+    new_sources: list[dict[str, str]] = []
+    retired = retired_of(current)
+    values_of = _value_counts(current.values)
 
     # --- boundaries -----------------------------------------------------------------------
     new_areas: list[gpd.GeoDataFrame] = []
@@ -143,9 +189,13 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
         idx = AreaIndex.of(areas.drop(columns="geometry"), levels)
         try:
             gdf = read_geofile(up.data, up.name, opts, report)
-            got = import_boundaries(gdf, up.name, opts, idx, areas, report)
+            got = import_boundaries(gdf, up.name, opts, idx, areas, report, retired)
             if not got.empty:
-                merged = _merge_areas(areas, got, levels, report, up.name)
+                src = _source_row(request, run, len(new_sources) + 1, up.name, "geometrie")
+                got = got.assign(source=src["id"])
+                merged, gone = _merge_areas(areas, got, levels, report, up.name)
+                result.removals += [(a, idx.names.get(a, a), values_of.get(a, 0))
+                                    for a in sorted(gone)]
         except BoundaryError as err:
             report.error(up.name, str(err))
             fatal = True
@@ -156,8 +206,25 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
             continue
         if not got.empty:
             new_areas.append(got)
+            new_sources.append(src)
             areas = merged
     removed_ids = set(current.areas["area_id"].astype(str)) - set(areas["area_id"].astype(str))
+    with_values = [r for r in result.removals if r[2]]
+    if with_values and not request.remove_confirmed:
+        shown = ", ".join(f"{name} ({aid}, {count(n, 'Wert', 'Werte')})"
+                          for aid, name, n in with_values[:20])
+        report.error("", f"Die neuen Grenzen ersetzen {count(len(with_values), 'bisheriges Gebiet', 'bisherige Gebiete')} "
+                     f"mit gespeicherten Werten: {shown}" + (" …" if len(with_values) > 20 else "")
+                     + ". Diese Gebiete und ihre Werte würden entfallen. Zum Bestätigen "
+                     "--entfernen angeben (Import-Seite: Häkchen „Gebiete mit Werten "
+                     "entfernen“); sonst bleibt alles, wie es ist.")
+        fatal = True
+    elif result.removals:
+        for aid, name, n in result.removals:
+            report.changes.append(CellChange("entfernt", f"{name} ({aid})", "",
+                                             count(n, "Wert", "Werte") if n else "ohne Werte",
+                                             "entfernt"))
+        retired = _retire(retired, current.areas, removed_ids)
 
     # --- metadata and indicator tables ------------------------------------------------------
     metadata: dict[str, dict[str, str]] = {}
@@ -176,7 +243,7 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     imported_values: list[pd.DataFrame] = []
     new_inds: dict[str, dict[str, str]] = {}
     for up, opts in request.tables:
-        if (table := _table_of(up, report)) is None:
+        if (table := _table_of(up, report, opts.sheet, idx)) is None:
             fatal = True
             continue
         try:
@@ -186,7 +253,18 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
             fatal = True
             continue
         result.mappings[up.name] = res.mapping
-        imported_values.append(res.values)
+        src = _source_row(request, run, len(new_sources) + 1, up.name, "", res.attribution)
+        if table.title and (m := re.search(r"GENESIS-Tabelle:?\s*([\w-]+)", table.title)):
+            src["note"] = "; ".join(x for x in (f"GENESIS-Tabelle {m.group(1)}", src["note"]) if x)
+        if table.sheet and len(table.sheets) > 1:
+            src["note"] = "; ".join(x for x in (f"Blatt {table.sheet}", src["note"]) if x)
+        new_sources.append(src)
+        report.summary.append(f"{up.name}: Quelle der Werte „{src['text']}“"
+                              + (f" ({src['licence']})" if src["licence"] else "")
+                              + f", {KIND_LABELS.get(src['kind'], src['kind'])}"
+                              + (" (aus der Datei erkannt)" if not request.source_text.strip()
+                                 and res.attribution.text else "") + ".")
+        imported_values.append(res.values.assign(source=src["id"]))
         for ind_id, meta in res.new_indicators.items():
             new_inds.setdefault(ind_id, {c: str(meta.get(c, "")) for c in CATALOGUE_COLUMNS})
     known_ids = set(catalogue["id"].astype(str))
@@ -228,17 +306,24 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
                               "anderen werden importiert.")
 
     # --- merge ------------------------------------------------------------------------------
-    values = _merge_values(current.values, imported_values, removed_ids, areas, catalogue, report)
+    sources = pd.concat([current.sources.reindex(columns=list(SOURCE_COLUMNS)).astype(object),
+                         pd.DataFrame(new_sources, columns=list(SOURCE_COLUMNS), dtype=object)],
+                        ignore_index=True)
+    sources = sources.where(sources.notna(), "").astype(str)
+    import_of = {str(r["id"]): str(r["import_id"] or r["id"])
+                 for r in sources.to_dict("records")}
+    try:
+        values = merge_values(current.values, imported_values, removed_ids, areas, catalogue,
+                              report, import_of, dict(idx.names))
+    except ValueError as err:
+        report.error("", f"Die Werte lassen sich nicht zusammenführen: {err}")
+        return result
     institutions = _merge_institutions(current.institutions, new_insts, areas, current.areas,
                                        removed_ids,
                                        new_areas, report)
-    sources = current.sources
-    if request.source_text.strip():
-        sources = pd.concat([sources, pd.DataFrame([{
-            "id": f"import-{time.strftime('%Y%m%d-%H%M%S')}", "text": request.source_text.strip(),
-            "licence": "", "url": ""}])], ignore_index=True)
     tables = AtlasTables(areas=areas, indicators=catalogue, values=values,
-                         institutions=institutions, sources=sources, version="pruefung")
+                         institutions=institutions, sources=sources, version="pruefung",
+                         retired=retired)
     try:
         # A check neither writes cache files nor reuses geometry cached for other data.
         result.repository = build_repository(tables, settings, display_cache=False)
@@ -251,9 +336,28 @@ def check_import(current: AtlasTables, settings: Settings, request: ImportReques
     return result
 
 
+def _value_counts(values: pd.DataFrame) -> dict[str, int]:
+    """Stored given values per area (what an area's removal would lose)."""
+    given = values
+    if "status" in values.columns:
+        given = values[values["status"].fillna("").isin(["", "gesperrt", "unvollstaendig"])]
+    return given["area_id"].astype(str).value_counts().to_dict()
+
+
+def _retire(retired: pd.DataFrame, areas: pd.DataFrame, removed: set[str]) -> pd.DataFrame:
+    """The retired keys with the removed areas added."""
+    rows = areas[areas["area_id"].astype(str).isin(removed)]
+    add = pd.DataFrame({"area_id": rows["area_id"].astype(str), "name": rows["name"].astype(str),
+                        "level": rows["level"].astype(str),
+                        "parent_id": rows["parent_id"].fillna("").astype(str),
+                        "removed": time.strftime("%Y-%m-%d"), "version": ""})
+    return pd.concat([retired, add], ignore_index=True)[list(RETIRED_COLUMNS)]
+
+
 def _merge_areas(areas: gpd.GeoDataFrame, got: gpd.GeoDataFrame, levels, report: Report,
-                 file: str) -> gpd.GeoDataFrame:
-    """Imported areas replace the existing areas of their level under the same parents."""
+                 file: str) -> tuple[gpd.GeoDataFrame, set[str]]:
+    """Imported areas replace the existing areas of their level under the same parents; the
+    merged areas and the ids of those that go (with their descendants)."""
     order = {lvl.id: i for i, lvl in enumerate(levels)}
     level = str(got["level"].iloc[0])
     parents = set(got["parent_id"].astype(str))
@@ -268,6 +372,11 @@ def _merge_areas(areas: gpd.GeoDataFrame, got: gpd.GeoDataFrame, levels, report:
         gone |= kids
     updated = keys & set(areas["area_id"])
     added = keys - set(areas["area_id"])
+    old_names = dict(zip(areas["area_id"].astype(str), areas["name"].astype(str), strict=True))
+    for aid, name in zip(got["area_id"].astype(str), got["name"].astype(str), strict=True):
+        if aid in old_names and old_names[aid] != name:
+            report.changes.append(CellChange("umbenannt", aid, "", f"„{old_names[aid]}“",
+                                             f"„{name}“"))
     if gone:
         names = areas.loc[areas["area_id"].isin(gone), "name"].astype(str).tolist()
         report.warning(file, f"Durch die neuen Gebiete entfallen bisherige samt ihren Werten "
@@ -280,50 +389,7 @@ def _merge_areas(areas: gpd.GeoDataFrame, got: gpd.GeoDataFrame, levels, report:
     merged = pd.concat([keep, got.to_crs(areas.crs)], ignore_index=True)
     merged["_o"] = merged["level"].map(order)
     merged = merged.sort_values(["_o", "area_id"]).drop(columns="_o").reset_index(drop=True)
-    return gpd.GeoDataFrame(merged, geometry="geometry", crs=areas.crs)
-
-
-def _merge_values(old: pd.DataFrame, new: list[pd.DataFrame], removed: set[str],
-                  areas: gpd.GeoDataFrame, catalogue: pd.DataFrame, report: Report) -> pd.DataFrame:
-    keys = ["area_id", "indicator_id", "year"]
-    kept = old[~old["area_id"].isin(removed)]
-    if len(kept) < len(old):
-        n = len(old) - len(kept)
-        report.summary.append(f"{count(n, 'Wert', 'Werte')} entfallener Gebiete "
-                              f"{'wird' if n == 1 else 'werden'} entfernt.")
-    add = pd.concat([v for v in new if not v.empty], ignore_index=True) if any(
-        not v.empty for v in new) else None
-    if add is not None:
-        add = add.drop_duplicates(keys, keep="last")
-        overlap = kept.merge(add[keys], on=keys, how="inner")
-        kept = kept.merge(add[keys].assign(_n=1), on=keys, how="left")
-        kept = kept[kept["_n"].isna()].drop(columns="_n")
-        report.summary.append(f"{count(len(add), 'Wert', 'Werte')} importiert, davon "
-                              + ("ersetzt 1 einen bestehenden Wert." if len(overlap) == 1 else
-                                 f"ersetzen {len(overlap)} bestehende Werte."))
-        merged = pd.concat([kept, add], ignore_index=True)
-    else:
-        merged = kept
-    merged = merged.astype({"area_id": str, "indicator_id": str, "year": "int64",
-                            "value": float, "numerator": float, "denominator": float})
-    completed = aggregate_values(merged, areas[["area_id", "parent_id"]], catalogue)
-    # Rates and means given directly (without their counts) are kept as imported.
-    derived = set(catalogue.loc[catalogue["kind"].isin(["rate", "mean"]), "id"].astype(str))
-    direct = merged[merged["indicator_id"].isin(derived)]
-    missing = direct.merge(completed[keys].assign(_n=1), on=keys, how="left")
-    missing = missing[missing["_n"].isna()].drop(columns="_n")
-    out = pd.concat([completed, missing], ignore_index=True)
-    fresh = out[keys].merge(merged[keys].assign(_n=1), on=keys, how="left")
-    fresh = fresh[fresh["_n"].isna()]
-    n_rates = int(fresh["indicator_id"].isin(derived).sum())
-    n_sums = len(fresh) - n_rates
-    if n_sums:
-        report.summary.append(f"{count(n_sums, 'Anzahl', 'Anzahlen')} übergeordneter Gebiete "
-                              "aus ihren Teilgebieten summiert.")
-    if n_rates:
-        report.summary.append(f"{count(n_rates, 'Quote oder Mittelwert', 'Quoten und Mittelwerte')}"
-                              " neu aus Zähler und Nenner berechnet.")
-    return out.sort_values(["indicator_id", "year", "area_id"], kind="stable").reset_index(drop=True)
+    return gpd.GeoDataFrame(merged, geometry="geometry", crs=areas.crs), gone
 
 
 def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
@@ -385,9 +451,13 @@ def run_import(store, settings: Settings, request: ImportRequest, note: str = ""
                write: bool = True) -> ImportResult:
     """Check the import against the store's current version and, if it passes and ``write``
     is set, write it as a new version (switched atomically)."""
+    cleanup = getattr(store, "cleanup", None)
+    cleaned = cleanup() if cleanup is not None and write else []
     base = store.current_version()  # the version this import is checked against
     current = store.read()
     result = check_import(current, settings, request)
+    for line in cleaned:
+        result.report.note("", line)
     if result.tables is None or not write:
         return result
     try:

@@ -37,9 +37,11 @@ def key_shape(level: Level) -> list[int] | None:
     return out
 
 
-def restore_key(raw: object, level: Level) -> str | None:
+def restore_key(raw: object, level: Level, long_form: bool = False) -> str | None:
     """The key in the level's form: leading zeros restored per digit group, an Excel float
-    (``6412000.0``) made whole, a 12-digit ARS turned into the 8-digit AGS. None if the
+    (``6412000.0``) made whole, a 12-digit ARS turned into the 8-digit AGS. With
+    ``long_form``, a 5-digit key may come as 8 digits ending in ``000`` (``6411000`` → Kreis
+    ``06411``: the Deutschlandatlas and other federal tables write Kreise so). None if the
     text cannot be a key of this level."""
     if raw is None:
         return None
@@ -54,6 +56,9 @@ def restore_key(raw: object, level: Level) -> str | None:
     if shape is None:
         return s if re.fullmatch(level.key_pattern, s) else None
     parts = s.split("-")
+    if long_form and shape == [5] and len(parts) == 1 and parts[0].isdigit() \
+            and len(parts[0]) in (7, 8) and parts[0].endswith("000"):
+        parts = [parts[0].zfill(8)[:5]]
     if shape == [8] and len(parts) == 1 and parts[0].isdigit() and len(parts[0]) in (11, 12):
         ars = parts[0].zfill(12)
         parts = [ars[:5] + ars[9:]]
@@ -88,13 +93,34 @@ class AreaIndex:
     def level(self, level_id: str) -> Level:
         return next(lvl for lvl in self.levels if lvl.id == level_id)
 
-    def find_key(self, raw: object, level_ids: Iterable[str]) -> str | None:
-        """The existing area a key means, trying the given levels in order."""
+    def find_key(self, raw: object, level_ids: Iterable[str],
+                 long_form: bool = False) -> str | None:
+        """The existing area a key means, trying the given levels in order (``long_form``:
+        see `restore_key`)."""
         for lid in level_ids:
-            key = restore_key(raw, self.level(lid))
+            key = restore_key(raw, self.level(lid), long_form)
             if key is not None and self.level_of.get(key) == lid:
                 return key
         return None
+
+    def recognises(self, raw: object) -> bool:
+        """Whether a cell is the key of an area of the atlas on any level (also in the long
+        form of Kreis keys): used to find the sheet of a workbook that holds the data."""
+        if isinstance(raw, str) and not raw.strip()[:1].isdigit():
+            return False
+        return any(self.find_key(raw, [lvl.id], long_form=True) for lvl in self.levels)
+
+    def inside(self, key: str) -> bool:
+        """Whether a key that is not in the atlas belongs to its territory (the first two
+        digits, the Land, are those of an area of the atlas): outside keys are other Länder
+        of a national table, not errors."""
+        prefixes = self._prefixes()
+        return key[:2] in prefixes
+
+    def _prefixes(self) -> set[str]:
+        if not hasattr(self, "_prefix_cache"):
+            self._prefix_cache = {a[:2] for a in self.names}  # type: ignore[attr-defined]
+        return self._prefix_cache  # type: ignore[attr-defined]
 
     def find_name(self, name: str, level_ids: Iterable[str], within: str | None = None) -> list[str]:
         """Areas with this name (folded) on the given levels, optionally below ``within``."""

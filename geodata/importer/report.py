@@ -3,7 +3,10 @@
 Every import (successful or not) produces one `Report`: counts of rows read, imported and
 rejected, and one `Issue` per finding with file, line, column and reason. ``Fehler`` block the
 import (the row is rejected; a file-level error rejects the whole file), ``Warnung`` and
-``Hinweis`` do not. The report is shown as text (never HTML) and downloadable as CSV.
+``Hinweis`` do not. Besides, the report lists every stored cell the import changes
+(`CellChange`: replaced, newly suppressed, cleared) and every area it renames or removes; the
+text shows the first few of each kind, the CSV all of them. The report is shown as text
+(never HTML) and downloadable as CSV.
 """
 
 from __future__ import annotations
@@ -48,6 +51,31 @@ class Issue:
         return prefix + self.message
 
 
+CHANGE_KINDS = {
+    "ersetzt": ("ersetzter Wert", "ersetzte Werte"),
+    "gesperrt": ("neu gesperrter Wert", "neu gesperrte Werte"),
+    "geleert": ("gelöschter Wert", "gelöschte Werte"),
+    "umbenannt": ("umbenanntes Gebiet", "umbenannte Gebiete"),
+    "entfernt": ("entferntes Gebiet", "entfernte Gebiete"),
+}
+SHOWN_CHANGES = 10  # per kind in the text; the CSV has all
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One change to what is stored: ``kind`` (`CHANGE_KINDS`), where, and old → new."""
+
+    kind: str
+    area: str  # "Südstadt (08212000-003)"
+    what: str  # indicator and year, e.g. "Kinder unter 3 Jahren 2023" ("" for areas)
+    old: str
+    new: str
+
+    def text(self) -> str:
+        where = f"{self.area}, {self.what}" if self.what else self.area
+        return f"{where}: {self.old} → {self.new}"
+
+
 @dataclass
 class FileCounts:
     """Rows read, imported and rejected in one file."""
@@ -66,6 +94,7 @@ class Report:
     counts: dict[str, FileCounts] = field(default_factory=dict)
     summary: list[str] = field(default_factory=list)
     partial: bool = False  # rejected rows are left out by choice ("fehlerhafte Zeilen auslassen")
+    changes: list[CellChange] = field(default_factory=list)
 
     def add(self, severity: str, file: str, message: str, line: int = 0, column: str = "") -> None:
         """Record one finding."""
@@ -107,6 +136,20 @@ class Report:
             mine.rejected += c.rejected
             mine.skipped += c.skipped
         self.summary.extend(other.summary)
+        self.changes.extend(other.changes)
+
+    def change_lines(self, shown: int = SHOWN_CHANGES) -> list[str]:
+        """Per kind of change: a count line and the first ``shown`` changes."""
+        out = []
+        for kind, (one, many) in CHANGE_KINDS.items():
+            items = [c for c in self.changes if c.kind == kind]
+            if not items:
+                continue
+            out.append(f"{count(len(items), one, many)}:")
+            out += [f"  {c.text()}" for c in items[:shown]]
+            if len(items) > shown:
+                out.append(f"  … und {len(items) - shown} weitere (alle im Bericht als CSV)")
+        return out
 
     def count_lines(self) -> list[str]:
         """``datei.csv: 12 Zeilen gelesen, 9 übernommen, 2 abgelehnt, 1 übersprungen`` per file."""
@@ -133,7 +176,7 @@ class Report:
 
     def lines(self) -> list[str]:
         """The whole report as German text lines."""
-        return [self.status(), *self.count_lines(), *self.summary,
+        return [self.status(), *self.count_lines(), *self.summary, *self.change_lines(),
                 *(i.text() for i in self.issues)]
 
     def text(self) -> str:
@@ -146,6 +189,9 @@ class Report:
         writer.writerow(["Schwere", "Datei", "Zeile", "Spalte", "Meldung"])
         for c_line in self.count_lines() + self.summary:
             writer.writerow(["Übersicht", "", "", "", _cell(c_line)])
+        for ch in self.changes:
+            writer.writerow(["Änderung", "", "", "", _cell(f"{CHANGE_KINDS[ch.kind][0]}: "
+                                                           f"{ch.text()}")])
         for i in self.issues:
             writer.writerow([i.severity, _cell(i.file), i.line or "", _cell(i.column),
                              _cell(i.message)])

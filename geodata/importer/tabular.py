@@ -1,10 +1,14 @@
 """Reading spreadsheets as they come out of German offices (CSV and XLSX).
 
 Handled without asking: UTF-8, UTF-8 with BOM and Latin-1/Windows-1252; ``;``, ``,``, tab or
-``|`` as separator; title lines above the header and notes below the data; decimal comma with
-thousands dots (or decimal point); ``-``, ``.``, ``x``, ``…`` and empty cells as markers for
-missing or suppressed values. Nothing is executed: CSV is parsed with the ``csv`` module, XLSX
-with openpyxl in read-only mode (values only, formulas are not evaluated).
+``|`` as separator; title lines above the header and notes below the data; a header of
+several rows and a footer after a line of underscores (GENESIS exports, see
+`geodata.importer.official`); decimal comma with thousands dots (or decimal point); ``-``,
+``.``, ``x``, ``/``, ``…``, ``-9999`` and empty cells as markers (`MISSING_MARKERS`; which of
+them mean "suppressed" is `SUPPRESSED_MARKERS`). In a workbook with several sheets the one
+named by the caller is read, else the one holding the most keys of the atlas. Nothing is
+executed: CSV is parsed with the ``csv`` module, XLSX with openpyxl in read-only mode (values
+only, formulas are not evaluated).
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ import io
 import re
 import zipfile
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
+from geodata.importer.official import Attribution, attribution_of, footer_start, merge_header
 from geodata.importer.report import Report
 
 MAX_ROWS = 200_000
@@ -29,8 +35,12 @@ MISSING_MARKERS = {
     "—": "„—“ (nichts vorhanden)", ".": "„.“ (gesperrt oder unbekannt)",
     "x": "„x“ (Tabellenfach gesperrt)", "…": "„…“ (Angabe fällt später an)",
     "...": "„...“ (Angabe fällt später an)", "/": "„/“ (keine Angabe)", "na": "„NA“",
-    "n.a.": "„n. a.“", "k.a.": "„k. A.“",
+    "n.a.": "„n. a.“", "k.a.": "„k. A.“", "-9999": "„-9999“ (fehlender Wert)",
 }
+# Markers that mean "the value exists but is not published" (GENESIS: "." = Zahlenwert
+# unbekannt oder geheim zu halten, "/" = keine Angabe, da Zahlenwert nicht sicher genug):
+# such a cell is stored as suppressed. Every other marker (and an empty cell) means "no value".
+SUPPRESSED_MARKERS = frozenset({".", "/"})
 
 _COMMA_DEC = re.compile(r"^[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+$")
 _POINT_DEC = re.compile(r"^[-+]?\d+\.\d+$")
@@ -54,6 +64,10 @@ class RawTable:
     rows: list[tuple[int, list[Cell]]]
     decimal: str  # "," or "."
     description: str  # how the file was read, in German
+    title: str = ""  # the title lines above the header, joined
+    attribution: Attribution = field(default_factory=Attribution)
+    sheet: str = ""  # the sheet read (XLSX)
+    sheets: tuple[str, ...] = ()  # all sheets of the workbook (XLSX)
 
     def column(self, name: str) -> list[Cell]:
         idx = self.header.index(name)
@@ -175,22 +189,37 @@ def _clip(text: str, n: int = 160) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: Report) -> RawTable:
-    """Find the header, drop title lines above and notes below (reported), build the table."""
+def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: Report,
+               extra_text: list[str] | None = None) -> RawTable:
+    """Find the header, drop title lines above and notes below (reported), build the table.
+    ``extra_text``: more free text of the file (an imprint sheet) to look for attribution."""
     rows = [(n, r) for n, r in rows if any(c not in (None, "") for c in r)]
     if not rows:
         raise TableError("Die Datei enthält keine Daten.")
+    footer: list[tuple[int, list[Cell]]] = []
+    cut = footer_start(rows)
+    if cut is not None and cut > 1:
+        footer, rows = rows[cut:], rows[:cut]
+        report.note(file, f"Fußbereich unter der Trennlinie ({len(footer)} Zeilen mit "
+                    "Erläuterungen, Quellenangabe und Stand) nicht importiert.", footer[0][0])
     h = _find_header(rows)
+    titles = []
     for line, cells in rows[:h]:
         text = "; ".join(str(c) for c in cells if c not in (None, ""))
+        titles.append(text)
         report.note(file, f"Titelzeile übersprungen: „{_clip(text)}“", line)
-    header_cells = rows[h][1]
-    if len(header_cells) > MAX_COLUMNS:
+    if len(rows[h][1]) > MAX_COLUMNS:
         raise TableError(f"Die Datei hat mehr als {MAX_COLUMNS} Spalten.")
+    header_cells, merged = merge_header(rows, h)
+    if merged:
+        report.note(file, f"Kopfzeile aus {merged + 1} Zeilen zusammengesetzt (Zeilen "
+                    f"{rows[h][0]}–{rows[h + merged][0]}); Spalten ohne Überschrift nach "
+                    "ihrem Inhalt benannt.", rows[h][0])
     while header_cells and header_cells[-1] in (None, ""):
         header_cells = header_cells[:-1]
     header = _unique([str(c or "") for c in header_cells])
-    data = rows[h + 1:]
+    data = rows[h + 1 + merged:]
+    free = [str(c) for _n, cells in footer for c in cells if c not in (None, "")]
     # Notes below the data: trailing rows without any number-like cell. One filled cell is a
     # footnote; several text cells (a note split at the separator) are left out with a
     # warning; a row with a number in it is data (e.g. "Knielingen;;;;12,5").
@@ -221,10 +250,67 @@ def _structure(file: str, rows: list[tuple[int, list[Cell]]], how: str, report: 
             report.file(file).read += 1
             continue
         body.append((line, list(cells[:len(header)]) + [None] * (len(header) - len(cells))))
-    return RawTable(file, header, body, _decimal_mode(body), how)
+    free += [str(c) for _n, cells in data[end:] for c in cells if c not in (None, "")]
+    attribution = attribution_of([*free, *(extra_text or []), *titles])
+    return RawTable(file, header, body, _decimal_mode(body), how, title=_clip(" ".join(titles), 300),
+                    attribution=attribution)
 
 
-def _read_xlsx(data: bytes, file: str, report: Report) -> RawTable:
+def _cells(row: tuple) -> list[Cell]:
+    cells: list[Cell] = []
+    for v in row[:MAX_COLUMNS + 1]:
+        if v is None:
+            cells.append(None)
+        elif isinstance(v, bool):
+            cells.append(str(v))
+        elif isinstance(v, (int, float)):
+            cells.append(v)
+        else:
+            cells.append(str(v).strip())
+    return cells
+
+
+def _sheet_rows(ws) -> list[tuple[int, list[Cell]]]:
+    rows: list[tuple[int, list[Cell]]] = []
+    for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
+        if n > MAX_ROWS:
+            raise TableError(f"Das Blatt „{ws.title}“ hat mehr als {MAX_ROWS} Zeilen.")
+        rows.append((n, _cells(row)))
+    return rows
+
+
+KeyScore = Callable[[Cell], bool]
+
+
+def _pick_sheet(wb, file: str, report: Report, key_score: KeyScore | None) -> tuple[str, str]:
+    """The sheet to read when none is named, and why (German): the one with the most cells
+    that are keys of the atlas (``key_score``), else the first one that holds a table."""
+    names = list(wb.sheetnames)
+    scores: dict[str, int] = {}
+    for ws in wb.worksheets:
+        n = 0
+        wide = 0
+        for i, row in enumerate(ws.iter_rows(values_only=True)):
+            if i >= MAX_ROWS:
+                break
+            if key_score is not None:
+                n += sum(1 for v in row[:4] if v is not None and key_score(v))
+            elif sum(1 for v in row if v is not None) >= 2:
+                wide += 1
+        scores[ws.title] = n if key_score is not None else wide
+    best = max(names, key=lambda name: (scores[name], -names.index(name)))
+    if key_score is not None and scores[best] > 0:
+        others = sorted(((v, k) for k, v in scores.items() if v and k != best), reverse=True)
+        why = f"enthält {scores[best]} Gebietsschlüssel des Atlas"
+        if others:
+            why += "; weitere Blätter mit Schlüsseln: " + ", ".join(
+                f"„{k}“ ({v})" for v, k in others[:6]) + (" …" if len(others) > 6 else "")
+        return best, why
+    return best, "das erste Blatt mit einer Tabelle"
+
+
+def _read_xlsx(data: bytes, file: str, report: Report, sheet: str | None = None,
+               key_score: KeyScore | None = None) -> RawTable:
     import openpyxl  # noqa: PLC0415  (only needed for spreadsheets)
 
     try:
@@ -232,36 +318,41 @@ def _read_xlsx(data: bytes, file: str, report: Report) -> RawTable:
     except Exception as err:  # openpyxl raises many types for a broken file
         raise TableError(f"Die Excel-Datei ist nicht lesbar ({type(err).__name__}).") from err
     try:
-        ws = wb.worksheets[0]
-        if len(wb.worksheets) > 1:
-            report.note(file, f"Die Mappe hat {len(wb.worksheets)} Blätter; gelesen wird nur "
-                        f"das erste („{ws.title}“).")
-        rows: list[tuple[int, list[Cell]]] = []
-        for n, row in enumerate(ws.iter_rows(values_only=True), start=1):
-            if n > MAX_ROWS:
-                raise TableError(f"Das Blatt hat mehr als {MAX_ROWS} Zeilen.")
-            cells: list[Cell] = []
-            for v in row[:MAX_COLUMNS + 1]:
-                if v is None:
-                    cells.append(None)
-                elif isinstance(v, bool):
-                    cells.append(str(v))
-                elif isinstance(v, (int, float)):
-                    cells.append(v)
-                else:
-                    cells.append(str(v).strip())
-            rows.append((n, cells))
+        names = tuple(wb.sheetnames)
+        if sheet:
+            if sheet not in names:
+                raise TableError(f"Das Blatt „{sheet}“ gibt es in der Mappe nicht; vorhanden: "
+                                 + ", ".join(f"„{n}“" for n in names) + ".")
+            chosen = sheet
+            if len(names) > 1:
+                report.note(file, f"Die Mappe hat {len(names)} Blätter; gelesen wird „{chosen}“ "
+                            "(so gewählt).")
+        elif len(names) == 1:
+            chosen = names[0]
+        else:
+            chosen, why = _pick_sheet(wb, file, report, key_score)
+            report.note(file, f"Die Mappe hat {len(names)} Blätter; gelesen wird „{chosen}“ "
+                        f"({why}). Ein anderes Blatt wählen: --blatt NAME bzw. Auswahl „Blatt“.")
+        rows = _sheet_rows(wb[chosen])
+        imprint = [str(c) for name in names if re.search(r"impressum|vorblatt|quelle", name, re.I)
+                   and name != chosen for _n, cells in _sheet_rows(wb[name])[:60]
+                   for c in cells if c not in (None, "")]
     except TableError:
         raise
     except Exception as err:  # broken sheet XML
         raise TableError(f"Das Excel-Blatt ist nicht lesbar ({type(err).__name__}).") from err
     finally:
         wb.close()
-    return _structure(file, rows, "Excel-Datei (XLSX), erstes Blatt", report)
+    how = "Excel-Datei (XLSX)" + (f", Blatt „{chosen}“" if len(names) > 1 else ", erstes Blatt")
+    table = _structure(file, rows, how, report, extra_text=imprint)
+    table.sheet, table.sheets = chosen, names
+    return table
 
 
-def read_table(data: bytes, file: str, report: Report) -> RawTable:
-    """Read a CSV or XLSX file; raises `TableError` (German) when it is not a table."""
+def read_table(data: bytes, file: str, report: Report, sheet: str | None = None,
+               key_score: KeyScore | None = None) -> RawTable:
+    """Read a CSV or XLSX file; raises `TableError` (German) when it is not a table.
+    ``sheet``: the sheet of a workbook to read (default: see `_pick_sheet`)."""
     if data.startswith(b"PK\x03\x04"):
         try:
             names = zipfile.ZipFile(io.BytesIO(data)).namelist()
@@ -272,7 +363,7 @@ def read_table(data: bytes, file: str, report: Report) -> RawTable:
             if unpacked > MAX_UNPACKED:
                 raise TableError(f"Die Excel-Datei ist entpackt größer als "
                                  f"{MAX_UNPACKED // 2**20} MB.")
-            return _read_xlsx(data, file, report)
+            return _read_xlsx(data, file, report, sheet, key_score)
         raise TableError("Ein ZIP-Archiv ist keine Tabelle (erwartet: CSV oder XLSX).")
     if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise TableError("Alte Excel-Dateien (XLS) werden nicht gelesen: bitte als XLSX oder "
@@ -293,10 +384,14 @@ def parse_number(cell: Cell, decimal: str) -> tuple[str, float | str | None]:
     if cell is None:
         return "fehlt", MISSING_MARKERS[""]
     if isinstance(cell, (int, float)):
+        if cell == -9999:
+            return "fehlt", MISSING_MARKERS["-9999"]
         return ("zahl", float(cell)) if cell == cell else ("fehlt", MISSING_MARKERS[""])
     s = str(cell).replace("\u00a0", "").replace(" ", "").strip()
     if s.casefold() in MISSING_MARKERS:
         return "fehlt", MISSING_MARKERS[s.casefold()]
+    if s in ("-9999", "-9999.0", "-9999,0"):
+        return "fehlt", MISSING_MARKERS["-9999"]
     s = s.rstrip("%")
     if decimal == ",":
         if _COMMA_DEC.match(s) or _GERMAN_THOUSANDS.match(s) or _INT.match(s):
@@ -307,3 +402,14 @@ def parse_number(cell: Cell, decimal: str) -> tuple[str, float | str | None]:
         if _POINT_DEC.match(s) or _INT.match(s):
             return "zahl", float(s)
     return "ungueltig", None
+
+
+def read_cell(cell: Cell, decimal: str) -> tuple[str, float | str | None]:
+    """What a value cell says: ``("zahl", 12.0)``, ``("gesperrt", marker)`` for a value that
+    exists but is not published (`SUPPRESSED_MARKERS`), ``("leer", marker)`` for no value
+    (empty, ``-``, ``x`` …) or ``("ungueltig", None)``."""
+    kind, val = parse_number(cell, decimal)
+    if kind != "fehlt":
+        return kind, val
+    marker = "" if cell is None else str(cell).replace("\u00a0", "").strip().casefold()
+    return ("gesperrt" if marker in SUPPRESSED_MARKERS else "leer"), val

@@ -1,52 +1,56 @@
-"""Indicator tables: column mapping (proposed, correctable), wide or long layout, key and
-name matching, missing markers and the checks for impossible values."""
+"""Indicator tables: column mapping (proposed, correctable; `geodata.importer.columns`), wide
+or long layout, key and name matching, cell semantics, the Gebietsstand, and the checks for
+impossible values.
+
+Every cell of a value column says something about its area, indicator and year (see
+`geodata.importer.tabular.read_cell`): a number is the new value; a suppression marker
+(``.``, ``/``) says the value exists but is not published, and is stored as suppressed; an
+empty cell or ``-``, ``x``, ``…`` says there is no value. All three replace what is stored
+for that cell (`geodata.importer.merge`). Rows of areas outside the atlas (other Länder of a
+national table) and of areas above its levels (Deutschland, Länder, Regierungsbezirke) are
+skipped with a note, not rejected.
+"""
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
 
+from geodata.importer.columns import (  # noqa: F401  (re-exported for the upload page)
+    KIND_NAMES,
+    ROLE_LABELS,
+    catalogue_lookup,
+    classify_column,
+    describe_role,
+    merge_mapping,
+    propose_mapping,
+    proposed_meta,
+    resolve_column,
+    slug,
+)
 from geodata.importer.keys import AreaIndex, fold, restore_key
+from geodata.importer.official import Attribution
 from geodata.importer.report import Report
 from geodata.importer.report import sentence as _sentence
-from geodata.importer.tabular import RawTable, parse_number
+from geodata.importer.rowkinds import (  # noqa: F401  (read_metadata: re-exported for core)
+    category_column,
+    file_level,
+    level_of_cell,
+    outside_kind,
+    read_metadata,
+    same_place,
+)
+from geodata.importer.tabular import RawTable, parse_number, read_cell
+from geodata.importer.territory import CellRow, carry_forward, load_changes
 from geodata.statistics.numfmt import format_number
 
-CHANGES = Path(__file__).resolve().parents[1] / "gebietsaenderungen.csv"
-
-ROLE_LABELS = {
-    "schluessel": "Gebietsschlüssel",
-    "name": "Gebietsname",
-    "ebene": "Ebene / Satzart",
-    "jahr": "Jahr",
-    "indikator": "Indikator (Langformat)",
-    "wert": "Wert (Langformat)",
-    "zaehler": "Zähler (Langformat)",
-    "nenner": "Nenner (Langformat)",
-    "ignorieren": "nicht übernehmen",
-}
-_KEY_NAMES = {"schluessel", "gebietsschluessel", "ags", "ars", "gemeindeschluessel", "key",
-              "kreisschluessel", "areaid", "gebietsid", "id", "gkz", "kennziffer", "quarterid",
-              "regionalschluessel", "schl", "code"}
-_NAME_NAMES = {"name", "gebiet", "gebietsname", "gemeinde", "gemeindename", "stadtteil",
-               "quartier", "bezeichnung", "kreis", "ortsteil", "stadtbezirk", "bezirk",
-               "sozialraum", "quartername", "gvname", "region"}
-_LEVEL_NAMES = {"ebene", "satzart", "gebietsart", "regionalebene", "level", "typ", "gebietsebene"}
-_YEAR_NAMES = {"jahr", "year", "berichtsjahr", "stichtag", "zeit"}
-_IND_NAMES = {"indikator", "merkmal", "kennzahl", "variable", "indicator", "indicatorid"}
-_VALUE_NAMES = {"wert", "value", "anzahl", "werte"}
 _NOT_AREAS = {"insgesamt", "summe", "zusammen", "gesamt", "total", "deutschland"}
-# GV-ISys "Satzart" codes and common words for rows that are not areas of the atlas.
-SATZART = {"10": "Land", "20": "Regierungsbezirk", "30": "Region", "40": "kreis",
-           "50": "Gemeindeverband", "60": "gemeinde"}
 PERCENT_UNITS = {"%", "prozent"}
-KIND_NAMES = {"count": "Anzahl", "rate": "Quote", "mean": "Mittelwert"}
+VALUE_FRAME = ["area_id", "indicator_id", "year", "value", "numerator", "denominator", "status"]
 
 
 @dataclass
@@ -58,13 +62,19 @@ class ValueOptions:
     indicator: str | None = None  # indicator of all values (wide by year, or long w/o column)
     level: str | None = None  # level of all rows when there is no level column
     within: str | None = None  # match names only below this area (e.g. a city)
+    sheet: str | None = None  # the sheet of a workbook (default: the one with the keys)
+    only: dict[str, str] | None = None  # read only rows whose column has this value
+    carry: bool = False  # carry values of old keys to their successor (Gebietsstand)
 
 
 @dataclass
 class ValueResult:
+    """Imported cells (``status``: "" value, "gesperrt", "leer" = no value, "unvollstaendig")."""
+
     values: pd.DataFrame
     new_indicators: dict[str, dict[str, str]] = field(default_factory=dict)
     mapping: dict[str, str] = field(default_factory=dict)
+    attribution: Attribution = field(default_factory=Attribution)
 
 
 def _year(cell: object) -> int | None:
@@ -74,129 +84,8 @@ def _year(cell: object) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def slug(text: str) -> str:
-    """An indicator id from a column name: ``Kinder in Kitas`` → ``kinder_in_kitas``."""
-    s = re.sub(r"[^a-z0-9]+", "_", str(text).casefold().translate(
-        str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))).strip("_")
-    return (s or "indikator")[:60]
 
 
-def _catalogue_lookup(catalogue: pd.DataFrame) -> dict[str, str]:
-    out = {}
-    for cid, name in zip(catalogue["id"].astype(str), catalogue["name"].astype(str), strict=True):
-        out[fold(cid)] = cid
-        out[fold(name)] = cid
-    return out
-
-
-def propose_mapping(table: RawTable, catalogue: pd.DataFrame,
-                    options: ValueOptions | None = None) -> dict[str, str]:
-    """A role for every column (see `ROLE_LABELS`; ``wert:<indikator>:<jahr>`` for a column of
-    values in the wide layout, either part empty when it comes from elsewhere)."""
-    options = options or ValueOptions()
-    lookup = _catalogue_lookup(catalogue)
-    mapping: dict[str, str] = {}
-    taken: set[str] = set()
-
-    def numeric_share(col: str) -> float:
-        cells = [c for c in table.column(col) if c not in (None, "")]
-        if not cells:
-            return 0.0
-        return sum(parse_number(c, table.decimal)[0] != "ungueltig" for c in cells) / len(cells)
-
-    for col in table.header:
-        f = fold(col)
-        role = "ignorieren"
-        year = _year(col) if re.fullmatch(r"\D{0,12}(19|20)\d\d\D{0,3}", col.strip()) else None
-        if f in _KEY_NAMES or "schluessel" in f or f.startswith(("ags", "ars")):
-            role = "schluessel"
-        elif f in _NAME_NAMES or f.endswith("name"):
-            role = "name"
-        elif f in _LEVEL_NAMES:
-            role = "ebene"
-        elif f in _YEAR_NAMES:
-            role = "jahr"
-        elif f in _IND_NAMES:
-            role = "indikator"
-        elif f in _VALUE_NAMES:
-            role = "wert"
-        elif f in {"zaehler", "numerator"}:
-            role = "zaehler"
-        elif f in {"nenner", "denominator"}:
-            role = "nenner"
-        elif year is not None and fold(re.sub(r"(19|20)\d\d", "", col)) in ("", "jahr"):
-            role = f"wert:{options.indicator or ''}:{year}"
-        elif f in lookup:
-            role = f"wert:{lookup[f]}:"
-        else:
-            m = re.fullmatch(r"(.*?)[\s_]*((?:19|20)\d\d)", col.strip())
-            if m and fold(m.group(1)) in lookup:
-                role = f"wert:{lookup[fold(m.group(1))]}:{m.group(2)}"
-            elif numeric_share(col) >= 0.8:
-                base = m.group(1) if m else col
-                role = f"wert:{slug(base)}:{m.group(2) if m else ''}"
-        if role in ROLE_LABELS and role != "ignorieren" and role in taken:
-            role = "ignorieren"
-        taken.add(role)
-        mapping[col] = role
-    return mapping
-
-
-def merge_mapping(proposed: dict[str, str], corrections: dict[str, str] | None) -> dict[str, str]:
-    """The proposed mapping with the user's corrections on top: columns not named keep their
-    proposed role, except a single role (key, name, year …) that a correction gives to another
-    column."""
-    if not corrections:
-        return dict(proposed)
-    taken = {r for r in corrections.values() if r in ROLE_LABELS and r != "ignorieren"}
-    out = {c: corrections.get(c, "ignorieren" if r in taken else r) for c, r in proposed.items()}
-    for c, r in corrections.items():
-        out.setdefault(c, r)  # a column the file lacks: reported by the caller
-    return out
-
-
-def read_metadata(table: RawTable, report: Report) -> dict[str, dict[str, str]]:
-    """Catalogue rows for new indicators from a metadata file (columns as in
-    ``geodata/indikatoren.csv``; at least ``id`` and ``name``)."""
-    cols = {fold(c): c for c in table.header}
-    if "id" not in cols or "name" not in cols:
-        report.error(table.file, "Die Metadaten-Datei braucht die Spalten „id“ und „name“ "
-                     "(weitere wie in geodata/indikatoren.csv).")
-        return {}
-    out: dict[str, dict[str, str]] = {}
-    for line, cells in table.rows:
-        row = {fold(h): ("" if c is None else str(c)) for h, c in zip(table.header, cells, strict=True)}
-        if not row["id"]:
-            report.error(table.file, "Die Zeile hat keine id.", line, cols["id"])
-            continue
-        out[row["id"]] = {k: row.get(k, "") for k in
-                          ("id", "name", "unit", "topic", "description", "source", "direction",
-                           "decimals", "kind", "numerator", "denominator", "factor", "synthetic")}
-    return out
-
-
-def _changes() -> dict[str, str]:
-    """Old key → German sentence on what became of it (Gebietsänderungen since 2016)."""
-    out = {}
-    with CHANGES.open(encoding="utf-8") as fh:
-        for r in csv.DictReader(fh):
-            out[r["ags_alt_2016"]] = (f"{r['name_alt']} ({r['ags_alt_2016']}) gibt es seit "
-                                      f"{r['wirksam'][8:10]}.{r['wirksam'][5:7]}.{r['wirksam'][:4]} "
-                                      f"nicht mehr ({r['art']}: {r['ags_neu_2023']} "
-                                      f"{r['gv_name_neu']})")
-    return out
-
-
-def _level_of_cell(cell: object, idx: AreaIndex) -> tuple[str | None, str]:
-    """(level id or None, German name of what the row is)."""
-    raw = str(cell if cell is not None else "").strip()
-    if isinstance(cell, float) and cell.is_integer():
-        raw = str(int(cell))
-    mapped = SATZART.get(raw, raw)
-    for lvl in idx.levels:
-        if fold(mapped) in {fold(lvl.id), fold(lvl.name), fold(lvl.plural)}:
-            return lvl.id, lvl.name
-    return None, mapped or "leer"
 
 
 def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, report: Report,
@@ -207,7 +96,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
     metadata = metadata or {}
     f = table.file
     counts = report.file(f)
-    mapping = merge_mapping(propose_mapping(table, catalogue, options), options.mapping)
+    mapping = merge_mapping(propose_mapping(table, catalogue, options.indicator),
+                            options.mapping, table.header)
     unknown_cols = set(mapping) - set(table.header)
     for col in sorted(unknown_cols):
         report.error(f, f"Die Zuordnung nennt die Spalte „{col}“, die es in der Datei nicht gibt.")
@@ -232,6 +122,15 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
             report.error(f, f"Unbekannte Zuordnung „{role}“.", column=col)
     report.summary.append(f"{f}: gelesen als {table.description or 'Tabelle'}; Zuordnung: "
                           + ", ".join(f"„{c}“ → {describe_role(r)}" for c, r in mapping.items()))
+    classes = {col: classify_column(col, table.column(col), table.decimal)
+               for col in table.header if col not in unknown_cols}
+    skipped_kinds = [(c, classes[c]) for c, r in mapping.items() if r == "ignorieren"
+                     and c in classes and classes[c].kind in {"plz", "koordinate", "kennung"}
+                     and any(parse_number(v, table.decimal)[0] == "zahl"
+                             for v in table.column(c)[:50] if v not in (None, ""))]
+    for col, cls in skipped_kinds:
+        report.note(f, f"Spalte „{col}“ nicht übernommen: {cls.reason} (keine Messgröße).",
+                    column=col)
     if "wert" in by_role:
         value_cols[by_role["wert"]] = ("", "")
     if not value_cols:
@@ -248,32 +147,70 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                          "Atlas unbekannt; bitte den Schlüssel prüfen (z. B. 08212000).")
     else:
         within = None
+    only: dict[int, str] = {}
+    col_i = {c: i for i, c in enumerate(table.header)}
+    for name, wanted in (options.only or {}).items():
+        col = resolve_column(name, table.header)
+        if col is None:
+            report.error(f, f"Die Auswahl „{name}={wanted}“ nennt die Spalte „{name}“, die es in "
+                         "der Datei nicht gibt.")
+            continue
+        present = sorted({str(c) for c in table.column(col) if c not in (None, "")})
+        if fold(wanted) not in {fold(v) for v in present}:
+            report.error(f, f"Die Auswahl „{name}={wanted}“: in der Spalte „{col}“ kommt "
+                         f"„{wanted}“ nicht vor (vorhanden: {', '.join(present[:12])}"
+                         + (" …" if len(present) > 12 else "") + ").")
+            continue
+        only[col_i[col]] = fold(wanted)
+    if not only and (cat := category_column(table, by_role)):
+        shown = sorted({str(c) for c in table.column(cat) if c not in (None, "")})
+        report.error(f, f"Die Datei hat mehrere Zeilen je Gebiet und Jahr, unterschieden durch "
+                     f"die Spalte „{cat}“ ({', '.join(shown[:8])}" + (" …" if len(shown) > 8
+                                                                     else "")
+                     + "). Bitte wählen, welche Zeilen gelten: Kommandozeile "
+                     f"--nur \"{cat}={shown[0]}\", Import-Seite „Nur Zeilen mit“.")
     if report.errors and any(i.file == f and not i.line for i in report.errors):
         counts.read += len(table.rows)
         counts.rejected += len(table.rows)
-        return ValueResult(_empty(), {}, mapping)
+        return ValueResult(_empty(), {}, mapping, table.attribution)
 
     known = set(catalogue["id"].astype(str))
     cat_rows = {str(r["id"]): r for r in catalogue.fillna("").to_dict("records")}
+    lookup = catalogue_lookup(catalogue)
     new_inds: dict[str, dict[str, str]] = {}
     all_levels = [lvl.id for lvl in idx.levels]
-    changes = _changes()
+    long_form = False
+    if options.level is None and "ebene" not in by_role:
+        guess = file_level(table, by_role.get("schluessel"), idx)
+        if guess is not None:
+            all_levels, long_form = [guess[0]], True
+            report.note(f, f"Schlüssel mit acht Stellen (z. B. „06411000“) als Schlüssel der "
+                        f"Ebene {idx.level(guess[0]).name} gelesen (die Datei enthält "
+                        f"{idx.level(guess[0]).plural}).")
+    changes = load_changes()
     seen: dict[tuple[str, str, int], int] = {}
-    markers: Counter[str] = Counter()
-    out_rows: list[tuple[str, str, int, float, float, float]] = []
-    col_i = {c: i for i, c in enumerate(table.header)}
+    markers: Counter[tuple[str, str]] = Counter()
+    outside: Counter[str] = Counter()
+    not_selected = 0
+    out_rows: list[CellRow] = []
+    old_rows: list[CellRow] = []
+    rejected_old: dict[tuple[str, int], list[str]] = {}
 
     def cell(cells: list, role: str) -> object:
         return cells[col_i[by_role[role]]] if role in by_role else None
 
     for line, cells in table.rows:
         counts.read += 1
+        if only and any(fold(cells[i]) != v for i, v in only.items()):
+            counts.skipped += 1
+            not_selected += 1
+            continue
         problems: list[tuple[str, str]] = []  # (column, reason)
         key_raw, name_raw = cell(cells, "schluessel"), cell(cells, "name")
         name = "" if name_raw is None else str(name_raw)
         levels = all_levels if options.level is None else [options.level]
         if "ebene" in by_role:
-            lvl, what = _level_of_cell(cell(cells, "ebene"), idx)
+            lvl, what = level_of_cell(cell(cells, "ebene"), idx)
             if lvl is None:
                 counts.skipped += 1
                 report.note(f, f"Keine Gebietszeile (Ebene „{what}“), nicht importiert"
@@ -285,25 +222,39 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
             report.note(f, f"Summenzeile „{name}“ ist kein Gebiet, nicht importiert.", line)
             continue
         area_id = None
+        old_key = None
         if "schluessel" in by_role:
             col = by_role["schluessel"]
             if key_raw in (None, ""):
                 problems.append((col, "kein Gebietsschlüssel"))
             else:
-                area_id = idx.find_key(key_raw, levels)
+                area_id = idx.find_key(key_raw, levels, long_form)
                 if area_id is None:
                     shown = str(key_raw)
-                    restored = [k for lid in levels if (k := _restore(key_raw, idx, lid))]
-                    why = next((changes[k] for k in restored if k in changes), None)
-                    msg = f"Schlüssel „{shown}“" + (f" („{name}“)" if name else "")
-                    msg += " ist im Gebietsstand des Atlas unbekannt"
-                    if why:
-                        msg += f": {why}"
-                    elif name and (same := idx.find_name(name, levels)):
-                        msg += f"; ein Gebiet dieses Namens hat den Schlüssel {same[0]}"
-                    problems.append((col, msg))
+                    restored = [k for lid in levels
+                                if (k := restore_key(key_raw, idx.level(lid), long_form))]
+                    change = next((changes[k] for k in restored if k in changes), None)
+                    if change is not None and change.new in idx.names:
+                        if options.carry:
+                            old_key = change.old
+                        else:
+                            problems.append((col, f"Schlüssel „{shown}“"
+                                             + (f" („{name}“)" if name else "")
+                                             + " ist im Gebietsstand des Atlas unbekannt: "
+                                             + change.sentence()))
+                    elif outside_kind(key_raw, restored, idx) and "ebene" not in by_role:
+                        counts.skipped += 1
+                        outside[outside_kind(key_raw, restored, idx)] += 1
+                        continue
+                    else:
+                        msg = f"Schlüssel „{shown}“" + (f" („{name}“)" if name else "")
+                        msg += " ist im Gebietsstand des Atlas unbekannt"
+                        if name and (same := idx.find_name(name, levels)):
+                            msg += f"; ein Gebiet dieses Namens hat den Schlüssel {same[0]}"
+                        problems.append((col, msg))
                 elif name and fold(idx.names[area_id]) not in fold(name) \
-                        and fold(name) not in fold(idx.names[area_id]):
+                        and fold(name) not in fold(idx.names[area_id]) \
+                        and not same_place(name, idx.names[area_id]):
                     report.warning(f, f"Der Name „{name}“ passt nicht zum Schlüssel {area_id} "
                                    f"(im Atlas „{idx.names[area_id]}“).", line,
                                    by_role.get("name", ""))
@@ -329,17 +280,20 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         row_ind = None
         if "indikator" in by_role:
             raw_ind = str(cell(cells, "indikator") or "")
-            row_ind = _catalogue_lookup(catalogue).get(fold(raw_ind)) or (slug(raw_ind) if raw_ind else None)
+            row_ind = lookup.get(fold(raw_ind)) or (slug(raw_ind) if raw_ind else None)
             if row_ind is None:
                 problems.append((by_role["indikator"], "kein Indikator angegeben"))
 
-        found: list[tuple[str, str, int, float, float, float]] = []
+        found: list[CellRow] = []
         num_den: dict[str, float] = {}
+        num_den_state = ""
         for role in ("zaehler", "nenner"):
             if role in by_role:
-                kind, val = parse_number(cell(cells, role), table.decimal)
+                kind, val = read_cell(cell(cells, role), table.decimal)
                 if kind == "zahl":
                     num_den[role] = float(val)  # type: ignore[arg-type]
+                elif kind == "gesperrt":
+                    num_den_state = "gesperrt"
                 elif kind == "ungueltig":
                     problems.append((by_role[role], f"„{cell(cells, role)}“ ist keine Zahl"))
         for col, (ind, yr) in value_cols.items():
@@ -354,26 +308,32 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                     problems.append((col, "kein Jahr: Jahresspalte zuordnen oder Jahr angeben"))
                 continue
             raw = cells[col_i[col]]
-            kind, val = parse_number(raw, table.decimal)
-            if kind == "fehlt" and not num_den:
-                markers[str(val)] += 1
-                continue
+            kind, val = read_cell(raw, table.decimal)
             if kind == "ungueltig":
                 problems.append((col, f"„{raw}“ ist keine Zahl"))
                 continue
             if ind_id not in known and ind_id not in new_inds:
                 given = {k: v for k, v in metadata.get(ind_id, {}).items() if str(v).strip()}
-                new_inds[ind_id] = {**_proposed_meta(ind_id, col, f), **given}
+                new_inds[ind_id] = {**proposed_meta(ind_id, col, f, classes.get(col)), **given}
             meta = cat_rows.get(ind_id) or new_inds[ind_id]
             num, den = num_den.get("zaehler", math.nan), num_den.get("nenner", math.nan)
-            value = float(val) if kind == "zahl" else math.nan
+            status = ""
+            value = float(val) if kind == "zahl" else math.nan  # type: ignore[arg-type]
             factor = float(meta.get("factor") or 1)
-            if math.isnan(value) and not math.isnan(num) and not math.isnan(den) and den:
-                value = factor * num / den
+            if kind != "zahl":
+                if not math.isnan(num) and not math.isnan(den) and den:
+                    value = factor * num / den
+                elif num_den_state == "gesperrt":
+                    status = "gesperrt"
+                else:
+                    status = kind  # "gesperrt" or "leer"
+                    markers[(str(val), kind)] += 1
+            elif num_den_state == "gesperrt":
+                num = den = math.nan
             problems += [(col, p) for p in _impossible(value, num, den, meta)]
-            found.append((area_id or "", ind_id, year, value, num, den))
+            found.append((area_id or old_key or "", ind_id, year, value, num, den, status, line))
         # numerator greater than its denominator, both imported in this row (wide layout)
-        row_vals = {ind: v for _a, ind, _y, v, _n, _d in found}
+        row_vals = {c[1]: c[3] for c in found if not math.isnan(c[3])}
         for ind_id, meta in cat_rows.items():
             if meta.get("kind") != "rate":  # a mean (pupils per school) may exceed 1
                 continue
@@ -381,24 +341,67 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
             if n_id in row_vals and d_id in row_vals and row_vals[n_id] > row_vals[d_id]:
                 problems.append(("", f"Zähler „{n_id}“ ({_de(row_vals[n_id])}) ist größer als "
                                  f"der Nenner „{d_id}“ ({_de(row_vals[d_id])}) von „{ind_id}“"))
-        dups = sorted({(seen[(a, i, y)], a, y) for a, i, y, *_r in found if (a, i, y) in seen})
+        dups = sorted({(seen[(c[0], c[1], c[2])], c[0], c[2]) for c in found
+                       if (c[0], c[1], c[2]) in seen})
         for first, a, y in dups:
             problems.append(("", f"doppelt: Gebiet {a}, Jahr {y} steht schon in Zeile {first}"))
         if problems:
             counts.rejected += 1
             for column, reason in problems:
                 report.error(f, _sentence(reason) + " Zeile abgelehnt.", line, column)
+            if old_key is None and "schluessel" in by_role and area_id is None:
+                restored = [k for lid in levels
+                            if (k := restore_key(key_raw, idx.level(lid), long_form))]
+                change = next((changes[k] for k in restored if k in changes), None)
+                if change is not None and change.new in idx.names and row_year is not None:
+                    rejected_old.setdefault((change.new, row_year), []).append(change.old)
             continue
-        if not found:
+        for c in found:
+            seen[(c[0], c[1], c[2])] = line
+        if not any(c[6] != "leer" for c in found):
             counts.skipped += 1
-            continue
-        for row in found:
-            seen[(row[0], row[1], row[2])] = line
-        counts.imported += 1
-        out_rows.extend(found)
+        else:
+            counts.imported += 1
+        (old_rows if old_key else out_rows).extend(found)
+    if outside:
+        report.summary.append(f"{f}: {count_rows(sum(outside.values()))} außerhalb der Ebenen "
+                              "oder des Gebiets des Atlas übersprungen ("
+                              + ", ".join(f"{n}× {what}" for what, n in sorted(outside.items()))
+                              + ").")
+    if not_selected:
+        report.summary.append(f"{f}: {count_rows(not_selected)} nicht ausgewählt (--nur "
+                              + ", ".join(f"{table.header[i]}={v}" for i, v in only.items())
+                              + ").")
+    kinds = {str(r["id"]): str(r.get("kind") or "count") for r in cat_rows.values()}
+    kinds.update({k: str(v.get("kind") or "count") for k, v in new_inds.items()})
+    if old_rows:
+        out_rows, notes = carry_forward(out_rows, old_rows, changes, kinds, idx.names)
+        for line, text in notes:
+            report.note(f, text, line)
+    for (succ, year), olds in sorted(rejected_old.items()):
+        hit = False
+        for i, c in enumerate(out_rows):
+            if c[0] == succ and c[2] == year and c[6] == "":
+                out_rows[i] = (*c[:6], "unvollstaendig", c[7])
+                hit = True
+        if hit:
+            names = ", ".join(f"{changes[o].old_name} ({o})" for o in sorted(set(olds)))
+            report.warning(f, f"{idx.names.get(succ, succ)} ({succ}) {year}: die Werte beziehen "
+                           f"sich auf das Gebiet ohne {names} und werden nicht zum "
+                           "übergeordneten Gebiet summiert. Um die Werte auf den heutigen "
+                           "Gebietsstand zu übertragen: --gebietsstand (Import-Seite: "
+                           "„Gebietsstand übertragen“).")
+    out_rows = _without_recomputed_rates(out_rows, value_cols, cat_rows, report, f)
     if markers:
-        report.note(f, "Zellen ohne Wert (nicht importiert): "
-                    + ", ".join(f"{n}× {m}" for m, n in sorted(markers.items())) + ".")
+        sup = [(m, n) for (m, k), n in sorted(markers.items()) if k == "gesperrt"]
+        empty = [(m, n) for (m, k), n in sorted(markers.items()) if k == "leer"]
+        parts = []
+        if sup:
+            parts.append(", ".join(f"{n}× {m}" for m, n in sup) + " als gesperrt übernommen")
+        if empty:
+            parts.append(", ".join(f"{n}× {m}" for m, n in empty) + " ohne Wert")
+        report.note(f, "Zellen ohne Zahl: " + "; ".join(parts) + " (ein bisheriger Wert dieser "
+                    "Zellen wird ersetzt).")
     for ind_id, meta in new_inds.items():
         if ind_id in metadata:
             report.note(f, f"Neuer Indikator „{ind_id}“ („{meta['name']}“) mit den angegebenen "
@@ -406,16 +409,35 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         else:
             report.warning(f, f"Neuer Indikator „{ind_id}“: Metadaten vorgeschlagen (Name "
                            f"„{meta['name']}“, Art {KIND_NAMES.get(meta['kind'], meta['kind'])}"
-                           ", Richtung neutral); bitte im "
+                           + (", wird nicht summiert" if meta["kind"] != "count" else "")
+                           + ", Richtung neutral); bitte im "
                            "Formular oder mit einer Metadaten-Datei ergänzen.")
-    values = pd.DataFrame(out_rows, columns=["area_id", "indicator_id", "year", "value",
-                                             "numerator", "denominator"]) if out_rows else _empty()
-    return ValueResult(values, new_inds, mapping)
+    values = pd.DataFrame([c[:7] for c in out_rows], columns=VALUE_FRAME) if out_rows \
+        else _empty()
+    return ValueResult(values, new_inds, mapping, table.attribution)
 
 
-def _restore(raw: object, idx: AreaIndex, level_id: str) -> str | None:
-    return restore_key(raw, idx.level(level_id))
+def count_rows(n: int) -> str:
+    return f"{n} {'Zeile' if n == 1 else 'Zeilen'}"
 
+
+
+
+def _without_recomputed_rates(rows: list[CellRow], value_cols: dict[str, tuple[str, str]],
+                              cat_rows: dict, report: Report, f: str) -> list[CellRow]:
+    """Rates given in a file that also has both their counts are computed from those counts
+    (the given figure is rounded); the given cells are left out, once reported."""
+    mapped = {ind for ind, _yr in value_cols.values() if ind}
+    recomputed = {ind for ind, meta in cat_rows.items()
+                  if meta.get("kind") in {"rate", "mean"} and ind in mapped
+                  and meta.get("numerator") in mapped and meta.get("denominator") in mapped}
+    if not recomputed:
+        return rows
+    for ind in sorted(recomputed):
+        report.note(f, f"„{ind}“ wird aus Zähler „{cat_rows[ind]['numerator']}“ und Nenner "
+                    f"„{cat_rows[ind]['denominator']}“ der Datei berechnet; die Spalte selbst "
+                    "wird nur geprüft.")
+    return [c for c in rows if c[1] not in recomputed]
 
 def _impossible(value: float, num: float, den: float, meta: dict) -> list[str]:
     out = []
@@ -443,24 +465,8 @@ def _de(x: float) -> str:
     return format_number(float(whole), 0) + ("," + frac if frac else "")
 
 
-def _proposed_meta(ind_id: str, column: str, file: str) -> dict[str, str]:
-    name = column if not column.startswith("Spalte ") else ind_id
-    return {"id": ind_id, "name": re.sub(r"[\s_]*(19|20)\d\d$", "", name) or ind_id,
-            "unit": "", "topic": "Eigene Daten",
-            "description": f"Importiert aus {file}.", "source": file, "direction": "neutral",
-            "decimals": "1", "kind": "count", "numerator": "", "denominator": "", "factor": "",
-            "synthetic": "0"}
-
-
-def describe_role(role: str) -> str:
-    """German label of a role (for the report and the mapping dropdowns)."""
-    if role.startswith("wert:"):
-        _w, ind, yr = (role.split(":", 2) + ["", ""])[:3]
-        return f"Werte von „{ind or '(Indikator aus Angabe)'}“" + (f", Jahr {yr}" if yr else "")
-    return ROLE_LABELS.get(role, role)
-
-
 def _empty() -> pd.DataFrame:
     return pd.DataFrame({"area_id": pd.Series(dtype=str), "indicator_id": pd.Series(dtype=str),
                          "year": pd.Series(dtype="int64"), "value": pd.Series(dtype=float),
-                         "numerator": pd.Series(dtype=float), "denominator": pd.Series(dtype=float)})
+                         "numerator": pd.Series(dtype=float), "denominator": pd.Series(dtype=float),
+                         "status": pd.Series(dtype=str)})

@@ -33,6 +33,7 @@ class Area:
     level: str
     parent_id: str
     kind: str
+    source: str = ""  # id of the ``sources`` row of its geometry ("" = none recorded)
 
 
 @dataclass(frozen=True)
@@ -78,9 +79,23 @@ class Institution:
 
 @dataclass(frozen=True)
 class Source:
-    """A data source with the attribution text its licence requires."""
+    """A data source with the attribution text its licence requires.
+
+    ``kind`` says what its values are (see `geodata.model.provenance.KIND_LABELS`):
+    ``amtlich`` (official statistics), ``abgeleitet`` (computed from official figures),
+    ``daten`` (real data of another publisher), ``import`` (a Bildungsbüro's own data),
+    ``synthetisch``, ``kalibriert`` (synthetic, calibrated to an official figure),
+    ``geometrie`` (boundaries). ``file`` is the imported file's name, ``imported`` the date
+    of the import, ``import_id`` the import run (one run may read several files), ``note``
+    anything the user should know (Gebietsstand, edition).
+    """
 
     id: str
     text: str
     licence: str
     url: str
+    kind: str = ""
+    file: str = ""
+    imported: str = ""
+    import_id: str = ""
+    note: str = ""

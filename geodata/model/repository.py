@@ -33,8 +33,10 @@ import orjson
 
 from geodata.model.entities import ROOT, Area, Indicator, Institution, Source, Value
 from geodata.model.errors import DataFileError, UnknownAreaError
+from geodata.model.provenance import JOIN, Provenance, provenance_of
 from geodata.model.settings import Level, Settings
-from geodata.model.values import Column, ValuesView, ValueTable
+from geodata.model.valuemap import ValuesView
+from geodata.model.values import Column, ValueTable
 
 _FIRST_AREAS = 8
 
@@ -173,14 +175,53 @@ class Repository:
         col = self.table.column(area_ids, indicator_id, year)
         if ROOT in area_ids:
             total = self.overall.get((indicator_id, year))
-            found, value, num, den = (np.array(a) for a in col)
+            found, value, num, den = (np.array(a) for a in col[:4])
             for i, aid in enumerate(area_ids):
                 if aid == ROOT and total is not None:
                     found[i], value[i] = True, total.value
                     num[i] = np.nan if total.numerator is None else total.numerator
                     den[i] = np.nan if total.denominator is None else total.denominator
-            col = Column(found, value, num, den)
+            col = Column(found, value, num, den, col.withheld)
         return col
+
+    # --- provenance --------------------------------------------------------------------------
+    def withheld(self, area_id: str, indicator_id: str, year: int) -> bool:
+        """Whether the source published this cell as suppressed (it has no value then)."""
+        return area_id != ROOT and self.table.withheld(area_id, indicator_id, year)
+
+    def provenance(self, area_id: str, indicator_id: str, year: int) -> Provenance | None:
+        """Where the value (or withheld cell) of an area comes from; None without either.
+        The whole atlas (``ROOT``) has the sources of its top-level areas."""
+        if area_id == ROOT:
+            if (indicator_id, year) not in self.overall:
+                return None
+            return self._provenance(self._overall_source(indicator_id, year), "summe",
+                                    indicator_id)
+        origin = self.table.origin(area_id, indicator_id, year)
+        return None if origin is None else self._provenance(*origin, indicator_id)
+
+    def provenances(self, area_ids: Sequence[str], indicator_id: str,
+                    year: int) -> list[Provenance | None]:
+        """`provenance` of several areas at once (one column read; shared objects)."""
+        out: list[Provenance | None] = []
+        for aid, origin in zip(area_ids, self.table.origins(area_ids, indicator_id, year),
+                               strict=True):
+            if aid == ROOT:
+                out.append(self.provenance(ROOT, indicator_id, year))
+            else:
+                out.append(None if origin is None else self._provenance(*origin, indicator_id))
+        return out
+
+    def _provenance(self, source_id: str, status: str, indicator_id: str) -> Provenance:
+        key = f"provenance|{source_id}|{status}|{indicator_id}"
+        return self.memo(key, lambda: provenance_of(source_id, status, self.sources,
+                                                    self.indicators.get(indicator_id)))
+
+    def _overall_source(self, indicator_id: str, year: int) -> str:
+        top = self.children_of(ROOT)
+        ids = {o[0] for o in self.table.origins(top, indicator_id, year) if o is not None}
+        parts = sorted({p for i in ids for p in i.split(JOIN) if p})
+        return JOIN.join(parts)
 
     def values_for(self, area_ids: Sequence[str], indicator_id: str, year: int) -> list[float | None]:
         """Values of several areas in the given order; None where missing."""

@@ -33,7 +33,7 @@ def legend_parts(page: Page, md: MapData, inst_rows: int, width: float,
     lh = page.line_h
     row = lh(8.5) * 1.25
     head = len(wrap_text(_legend_heading(md), width, 9.5, page.scale)) * lh(9.5) + lh(8) * 1.15
-    synth = lh(7.5) * 1.6 if md.indicator.synthetic else 0
+    synth = lh(7.5) * 1.6 if md.synthetic else 0
     first = head + synth + lh(6.5) + md.classification.k * row
     notes = sum(len(wrap_text(n, width, 7, page.scale)) for n in legend_notes(md))
     second = (len(STATE_STYLE) + inst_rows) * row + row * 0.5 + 0.15 * page.scale + notes * lh(7)
@@ -59,7 +59,7 @@ def draw_legend(page: Page, x: float, y: float, width: float, md: MapData,
             else md.title.rsplit(" ", 1)[-1])
     page.text(x, y, year, 8, color=MUTED)
     y += lh(8) * 1.15
-    if md.indicator.synthetic:
+    if md.synthetic:
         page.text(x + 0.03, y + 0.03, SYNTHETIC_NOTE, 7, weight="bold", color="white",
                   bbox={"boxstyle": "round,pad=0.25", "facecolor": SYNTH_COLOR,
                         "edgecolor": "none"})

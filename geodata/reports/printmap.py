@@ -219,9 +219,9 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     map_top = y + 0.06 * s
     # Footer.
     inst_pts = _institution_points(repo, state, ids) if institutions else []
-    lines = attribution_lines(repo, list(md.sources), bool(inst_pts))
-    foot_top = draw_footer(page, repo, lines, m, lay.w - m, lay.h - m, created,
-                       md.indicator.synthetic)
+    lines = attribution_lines(repo, list(md.sources), bool(inst_pts),
+                              list(md.area_ids) if md.year is not None else None, md.year)
+    foot_top = draw_footer(page, repo, lines, m, lay.w - m, lay.h - m, created, md.synthetic)
     inst_rows = [(name, color, len(xy)) for name, color, xy in inst_pts]
     map_bottom = foot_top - 0.15 * s
     extent = shapes_extent(shapes, ids)

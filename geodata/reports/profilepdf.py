@@ -233,7 +233,7 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
         for r in (r for r in head if r.indicator.topic == topic):
             ind = r.indicator
             dec = ind.decimals
-            if ind.synthetic:
+            if r.synthetic:
                 page.rect(m - 0.09, ty + 0.02, 0.035, row_h - 0.04, facecolor=SYNTH_COLOR,
                           edgecolor="none")
             unit = f" in {ind.unit}" if ind.unit and ind.kind != "count" and len(ind.unit) <= 3 \
@@ -267,15 +267,23 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
         f"{SYMBOL['gesperrt']} = gesperrt (Geheimhaltung), {SYMBOL['nicht_bewertet']} = nicht "
         f"bewertet, {SYMBOL['keine_daten']} = keine Daten.",
     ]
-    if any(r.indicator.synthetic for r in head):
+    if any(r.synthetic for r in head):
         notes.append(f"Orange Kante: {SYNTHETIC_NOTE} (Demo).")
+    kinds: dict[str, list[str]] = {}
+    for r in head:  # what the values are, per value (provenance), each kind once
+        if r.provenance is not None and r.provenance.label:
+            kinds.setdefault(r.provenance.label, []).append(r.indicator.name)
+    if kinds:
+        notes.append("Herkunft der Werte: " + "; ".join(
+            f"{label}: {', '.join(dict.fromkeys(names))}" for label, names in kinds.items()) + ".")
     ny = ty + 0.15
     for note in notes:
         for line in wrap_text(note, w - 2 * m, 6.5):
             page.text(m, ny, line, 6.5, color=MUTED)
             ny += page.line_h(6.5)
-    lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts))
+    lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts), [area.area_id],
+                              year, provenances=[r.provenance for r in head])
     lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
     draw_footer(page, repo, lines, m, w - m,
-            h - m + 0.1, created, any(r.indicator.synthetic for r in head))
+            h - m + 0.1, created, any(r.synthetic for r in head))
     return save_figure(fig, "pdf", PRINT_DPI, f"Steckbrief {area.name} {year}", sub, created)

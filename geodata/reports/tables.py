@@ -71,7 +71,8 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
         if rate:
             cols += [f"Zähler: {repo.indicator(ind.numerator).name}",
                      f"Nenner: {repo.indicator(ind.denominator).name}"]
-    cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis"]
+    cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis", "Herkunft"]
+    origins = list(md.origins) or [""] * len(ids)
 
     rule = md.rule
     labels = list(md.class_names) or class_labels(md.classification, dec)
@@ -97,7 +98,7 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
         row += [ranked[i] if ranked[i] is not None else "",
                 c + 1 if c is not None and st == "ok" else "",
                 labels[c] if c is not None and st == "ok" else "",
-                "" if st == "ok" else LABEL.get(st, st)]
+                "" if st == "ok" else LABEL.get(st, st), origins[i]]
         rows.append(row)
     # The parent (or the whole atlas) for reference, judged on its own (primary rule).
     ref = state.gebiet
@@ -122,7 +123,8 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
         row += [old, new, diff]
     else:
         row += ref_cell(state.jahr, rate)
-    row += ["", "", "", ""]
+    ref_prov = repo.provenance(ref, ind.id, state.jahr)
+    row += ["", "", "", "", ref_prov.label if ref_prov is not None else ""]
     rows.append(row)
 
     meta = _table_meta(repo, state, md, labels)
@@ -171,8 +173,9 @@ def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[st
                f"bewertet ({SYMBOL['nicht_bewertet']})." if rule.min_population else "")
             + f" Keine Daten: {SYMBOL['keine_daten']}."),
         "indikatoren": [_indicator_definition(repo, i) for i in dict.fromkeys(ids)],
-        "quellen": attribution_lines(repo, ids, False),
-        "synthetisch": ind.synthetic,
+        "quellen": attribution_lines(repo, ids, False, list(md.area_ids), md.year)
+        if md.year is not None else attribution_lines(repo, ids, False),
+        "synthetisch": md.synthetic,
         "erstellt": german_date(dt.date.today()),
         "adresse": to_query(state),
     }

@@ -68,6 +68,8 @@ def year_states(
         rule,
         parent_value=None if par is None else par.value,
         parent_numerator=None if par is None else par.numerator,
+        withheld=None if col.withheld is None or not col.withheld.any()
+        else col.withheld.tolist(),
     )
     return states, values
 
@@ -80,6 +82,8 @@ def area_state(repo: Repository, area_id: str, ind: Indicator, year: int) -> str
         val = repo.value(ROOT, ind.id, year)
         states, _ = year_states(repo, [ROOT], ind, year, None, rule)
         return states[0] if val is not None else "keine_daten"
+    if repo.withheld(area_id, ind.id, year):
+        return "gesperrt"
     parent = repo.area(area_id).parent_id
     siblings = list(repo.children_of(parent))
     states, _ = year_states(repo, siblings, ind, year, parent, rule)

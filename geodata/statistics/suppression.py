@@ -8,7 +8,9 @@ States
     No value.
 ``gesperrt`` (suppressed)
     Confidentiality, as in official statistics: a count of 1 or 2 (below ``threshold``,
-    default 3), and a rate or mean whose numerator is below the threshold, is not published.
+    default 3), and a rate or mean whose numerator is below the threshold, is not published;
+    nor is a cell the source itself published as suppressed (``withheld``: ``.`` in an
+    official table, stored without a value).
     Zero is published (it reveals no person) unless ``suppress_zero`` is set. Shown as "·",
     never drawn, listed or exported as a number.
 ``nicht_bewertet`` (not rated)
@@ -79,12 +81,16 @@ def states_for(
     rule: SuppressionRule,
     parent_value: float | None = None,
     parent_numerator: float | None = None,
+    withheld: Sequence[bool] | None = None,
 ) -> list[str]:
-    """States for the children of one parent, in input order, including secondary suppression."""
+    """States for the children of one parent, in input order, including secondary
+    suppression; ``withheld`` marks cells the source published as suppressed."""
     states = [
         primary_state(kind, v, n, p, rule)
         for v, n, p in zip(values, numerators, populations, strict=True)
     ]
+    if withheld is not None:
+        states = ["gesperrt" if w else st for st, w in zip(states, withheld, strict=True)]
     parent_count = parent_value if kind == "count" else parent_numerator
     if not rule.secondary or parent_count is None or _small(parent_count, rule):
         return states

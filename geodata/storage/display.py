@@ -35,6 +35,27 @@ Bounds = tuple[float, float, float, float]
 _TO_WGS84 = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
 
 
+def clean_cache_leftovers(max_age_s: float = 600.0) -> list[str]:
+    """Remove temporary cache files of killed processes (older than ``max_age_s``: a younger
+    one may belong to a worker writing right now) and say so (German lines)."""
+    folder = cache_dir()
+    if folder is None or not folder.exists():
+        return []
+    import time
+
+    limit = time.time() - max_age_s
+    lines = []
+    for path in sorted(folder.glob("*.tmp")):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                lines.append(f"Temporäre Cache-Datei eines abgebrochenen Vorgangs entfernt: "
+                             f"{path.name}.")
+        except OSError:
+            continue
+    return lines
+
+
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     """Only the polygonal parts (make_valid may add stray lines or points)."""
     if geom.geom_type in {"Polygon", "MultiPolygon"}:

@@ -29,12 +29,12 @@ import pyogrio
 from geodata.model.errors import DataFileError
 from geodata.model.repository import Repository
 from geodata.model.settings import DEFAULT_CONFIG, PACKAGE_DIR, load_settings
-from geodata.model.values import ValueTable
+from geodata.model.values import STATUS, ValueTable
 from geodata.storage.display import cache_dir
-from geodata.storage.tables import AtlasTables, Lazy, build_repository
+from geodata.storage.tables import RETIRED_COLUMNS, AtlasTables, Lazy, build_repository
 
 DEFAULT_GPKG = PACKAGE_DIR / "atlas.gpkg"
-VALUE_CACHE_FORMAT = 1
+VALUE_CACHE_FORMAT = 2
 
 
 # --- loading ---------------------------------------------------------------------------------
@@ -59,10 +59,12 @@ def _value_frame(area_ids: list[str], ind_ids: list[str], area: np.ndarray, ind:
     })
 
 
-def _sql_values(path: Path) -> tuple[list[str], list[str], np.ndarray]:
+def _sql_values(path: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
     """The ``values`` table with its ids coded inside one SQL query (see module docstring):
-    the area ids, the indicator ids (both sorted) and one row per stored row, in file order,
-    of area code, indicator code, year, value, numerator, denominator (NULL = NaN).
+    the area ids, the indicator ids, the source ids (all sorted) and one row per stored row,
+    in file order, of area code, indicator code, year, value, numerator, denominator (NULL =
+    NaN), source code and status code (into `geodata.model.values.STATUS`; an atlas written
+    before sources were kept per value has neither column: source "" and status "" then).
 
     GDAL runs the query in C (pyogrio), so no Python object is made per row and the
     interpreter lock is not taken per row: Python's own sqlite3 module takes it for every row,
@@ -75,28 +77,39 @@ def _sql_values(path: Path) -> tuple[list[str], list[str], np.ndarray]:
         if missing:
             raise DataFileError(f"Die Tabelle „values“ in {path.name} ist nicht lesbar: es "
                                 f"fehlen die Spalten {', '.join(sorted(missing))}.")
+        coded = ["area_id", "indicator_id"] + (["source"] if "source" in columns else [])
         ids = {col: pyogrio.read_dataframe(
             path, sql=f'SELECT DISTINCT COALESCE({col}, \'\') AS id FROM "values" ORDER BY 1',
-            read_geometry=False)["id"].astype(str).tolist() for col in ("area_id", "indicator_id")}
+            read_geometry=False)["id"].astype(str).tolist() for col in coded}
         num = "v.numerator" if "numerator" in columns else "NULL"
         den = "v.denominator" if "denominator" in columns else "NULL"
+        src_sel, src_join = "0", ""
+        if "source" in columns:
+            src_sel = "s.code"
+            src_join = f"JOIN {_coded('source')} s ON s.id = COALESCE(v.source, '') "
+        status = "0"
+        if "status" in columns:
+            status = "CASE COALESCE(v.status, '') " + " ".join(
+                f"WHEN '{name}' THEN {code}" for code, name in enumerate(STATUS) if name
+            ) + " ELSE 0 END"
         df = pyogrio.read_dataframe(path, read_geometry=False, sql=(
-            f"SELECT a.code AS a, i.code AS i, v.year AS y, v.value AS v, {num} AS n, {den} AS d "
+            f"SELECT a.code AS a, i.code AS i, v.year AS y, v.value AS v, {num} AS n, {den} AS d, "
+            f"{src_sel} AS s, {status} AS t "
             f'FROM "values" v JOIN {_coded("area_id")} a ON a.id = COALESCE(v.area_id, \'\') '
             f"JOIN {_coded('indicator_id')} i ON i.id = COALESCE(v.indicator_id, '') "
-            "ORDER BY v.fid"))
+            f"{src_join}ORDER BY v.fid"))
     except DataFileError:
         raise
     except Exception as err:  # pyogrio raises several error types for a broken file
         raise DataFileError(f"Die Tabelle „values“ in {path.name} ist nicht lesbar: {err}") from err
-    rows = np.empty((len(df), 6), dtype=np.float64)
-    for j, col in enumerate(("a", "i", "y", "v", "n", "d")):
+    rows = np.empty((len(df), 8), dtype=np.float64)
+    for j, col in enumerate(("a", "i", "y", "v", "n", "d", "s", "t")):
         rows[:, j] = pd.to_numeric(df[col], errors="coerce").to_numpy(dtype=np.float64,
                                                                       na_value=np.nan)
     if np.isnan(rows[:, :3]).any():
         raise DataFileError(f"Die Tabelle „values“ in {path.name} hat Zeilen ohne Jahr "
                             "oder mit einem Text, wo eine Zahl stehen muss.")
-    return ids["area_id"], ids["indicator_id"], rows
+    return ids["area_id"], ids["indicator_id"], ids.get("source", [""]), rows
 
 
 def _coded(col: str) -> str:
@@ -105,15 +118,19 @@ def _coded(col: str) -> str:
             f"(SELECT DISTINCT COALESCE({col}, '') AS id FROM \"values\"))")
 
 
-_CACHED = ("area", "indicator", "year", "value", "numerator", "denominator")
+_CACHED = ("area", "indicator", "year", "value", "numerator", "denominator", "source",
+           "status", "w_key", "w_source", "w_status")
 
 
 def _read_values(path: Path) -> pd.DataFrame:
     """The stored value table, every row as it is in the file (codes as categoricals)."""
-    area_ids, ind_ids, rows = _sql_values(path)
-    return _value_frame(area_ids, ind_ids, rows[:, 0].astype(np.int32),
-                        rows[:, 1].astype(np.int32), rows[:, 2].astype(np.int64), rows[:, 3],
-                        rows[:, 4], rows[:, 5])
+    area_ids, ind_ids, src_ids, rows = _sql_values(path)
+    df = _value_frame(area_ids, ind_ids, rows[:, 0].astype(np.int32),
+                      rows[:, 1].astype(np.int32), rows[:, 2].astype(np.int64), rows[:, 3],
+                      rows[:, 4], rows[:, 5])
+    df["source"] = pd.Categorical.from_codes(rows[:, 6].astype(np.int32), categories=src_ids)
+    df["status"] = np.asarray(STATUS, dtype=object)[rows[:, 7].astype(np.int64)]
+    return df
 
 
 def _read_value_table(path: Path, version: str) -> ValueTable:
@@ -123,13 +140,16 @@ def _read_value_table(path: Path, version: str) -> ValueTable:
     if cached is not None and cached.exists():
         try:
             with np.load(cached, allow_pickle=False) as z:
+                arrays = {c: z[c] for c in _CACHED}
                 return ValueTable.from_sorted(z["area_ids"].tolist(),
                                               z["indicator_ids"].tolist(),
-                                              *(z[c] for c in _CACHED))
+                                              source_ids=z["source_ids"].tolist(), **arrays)
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
-    area_ids, ind_ids, rows = _sql_values(path)
-    table = ValueTable(area_ids, ind_ids, *(rows[:, i] for i in range(6)))
+    area_ids, ind_ids, src_ids, rows = _sql_values(path)
+    table = ValueTable(area_ids, ind_ids, *(rows[:, i] for i in range(6)),
+                       source=rows[:, 6].astype(np.int16), status=rows[:, 7].astype(np.int8),
+                       source_ids=src_ids)
     del rows
     if cached is not None:
         try:
@@ -138,6 +158,7 @@ def _read_value_table(path: Path, version: str) -> ValueTable:
                                              suffix=".tmp") as fh:
                 np.savez(fh, area_ids=np.array(table.area_ids, dtype=str),
                          indicator_ids=np.array(table.indicator_ids, dtype=str),
+                         source_ids=np.array(table.source_ids, dtype=str),
                          **{c: getattr(table, c) for c in _CACHED})
             os.chmod(fh.name, 0o644)  # readable by the other workers' users
             os.replace(fh.name, cached)
@@ -188,6 +209,7 @@ def read_atlas_tables(gpkg: Path = DEFAULT_GPKG) -> AtlasTables:
         institutions=inst_gdf,
         sources=_read_table(gpkg, "sources"),
         version=version,
+        retired=_read_retired(gpkg),
         area_attributes_loader=lambda: attributes,
         value_table_loader=lambda: _read_value_table(gpkg, version),
     )
@@ -207,15 +229,31 @@ def load_repository(
     return build_repository(read_atlas_tables(gpkg), load_settings(config))
 
 
-def write_gpkg(path: Path, areas, institutions, catalogue, values, sources, meta) -> None:
-    """Write the atlas layers and tables to ``path`` (a new GeoPackage; also used by imports)."""
+def write_gpkg(path: Path, areas, institutions, catalogue, values, sources, meta,
+               retired: pd.DataFrame | None = None) -> None:
+    """Write the atlas layers and tables to ``path`` (a new GeoPackage; also used by imports).
+    ``retired``: keys of removed areas (never given to a new area), written as the table
+    ``retired`` when given."""
     pyogrio.write_dataframe(areas, path, layer="areas", driver="GPKG", promote_to_multi=True)
     pyogrio.write_dataframe(institutions, path, layer="institutions", driver="GPKG",
                             geometry_type="Point")
     pyogrio.write_dataframe(catalogue, path, layer="indicators", driver="GPKG")
-    text = {c: str for c in ("area_id", "indicator_id")
-            if isinstance(values[c].dtype, pd.CategoricalDtype)}
-    pyogrio.write_dataframe(values.astype(text) if text else values, path, layer="values",
-                            driver="GPKG")
+    text = {c: str for c in ("area_id", "indicator_id", "source")
+            if c in values.columns and isinstance(values[c].dtype, pd.CategoricalDtype)}
+    out = values.astype(text) if text else values
+    for c in ("source", "status"):
+        if c in out.columns:  # "" is stored as NULL: no bytes for the common case
+            text = out[c].astype(object).where(out[c].notna(), "").astype(str)
+            out = out.assign(**{c: text.where(text != "", None)})
+    pyogrio.write_dataframe(out, path, layer="values", driver="GPKG")
     pyogrio.write_dataframe(sources, path, layer="sources", driver="GPKG")
     pyogrio.write_dataframe(meta, path, layer="meta", driver="GPKG")
+    if retired is not None and len(retired):
+        pyogrio.write_dataframe(retired.astype(str), path, layer="retired", driver="GPKG")
+
+
+def _read_retired(gpkg: Path) -> pd.DataFrame:
+    """The keys of removed areas (empty for an atlas without the table)."""
+    if "retired" not in {name for name, _ in pyogrio.list_layers(gpkg)}:
+        return pd.DataFrame(columns=list(RETIRED_COLUMNS))
+    return _read_table(gpkg, "retired")

@@ -9,7 +9,10 @@ Layout in the database
 * ``atlas_meta.versions (id, created, note)``: one row per stored version.
 * ``atlas_meta.current (id)``: exactly one row, the version the app servers show.
 * one schema ``atlas_<id>`` per version with the tables ``areas`` and ``institutions``
-  (PostGIS geometry in EPSG:25832), ``values``, ``indicators`` and ``sources``.
+  (PostGIS geometry in EPSG:25832), ``values``, ``indicators``, ``sources`` and ``retired``
+  (keys of removed areas). Versions written before values carried their source lack the
+  columns ``areas.source``, ``values.source`` and ``values.status`` and the table
+  ``retired``; they are read with empty ones.
 
 `PostgisStore.write` creates a new version's schema, fills it (``COPY``) and switches
 ``atlas_meta.current`` in **one transaction**: if anything fails, nothing is visible and the
@@ -34,13 +37,14 @@ from geodata.model.entities import METRIC_CRS
 from geodata.model.errors import DataFileError
 from geodata.model.repository import Repository
 from geodata.model.settings import DEFAULT_CONFIG, load_settings
-from geodata.storage.tables import AtlasTables, build_repository
+from geodata.storage.tables import AtlasTables, build_repository, retired_of
 from geodata.storage.versions import StaleVersionError, StoreVersion
 
 META = "atlas_meta"
-AREA_COLUMNS = ("area_id", "name", "level", "parent_id", "kind")
+AREA_COLUMNS = ("area_id", "name", "level", "parent_id", "kind", "source")
 INSTITUTION_COLUMNS = ("inst_id", "name", "type", "area_id", "attrs")
-VALUE_COLUMNS = ("area_id", "indicator_id", "year", "value", "numerator", "denominator")
+VALUE_COLUMNS = ("area_id", "indicator_id", "year", "value", "numerator", "denominator",
+                 "source", "status")
 SRID = 25832
 VALUES_TABLE = '"values"'  # a reserved word in SQL
 
@@ -85,6 +89,13 @@ def _text(x: Any) -> str | None:
     return str(x)
 
 
+def _columns(conn: Any, schema: str, table: str) -> set[str]:
+    """The columns of a table (empty if there is no such table)."""
+    rows = conn.execute("SELECT column_name FROM information_schema.columns WHERE "
+                        "table_schema = %s AND table_name = %s", (schema, table)).fetchall()
+    return {r[0] for r in rows}
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -122,27 +133,37 @@ class PostgisStore:
             )
         return str(row[0])
 
-    def read(self) -> AtlasTables:
-        """The current version's tables (one snapshot: a concurrent switch is not seen)."""
+    def read(self, version: str | None = None) -> AtlasTables:
+        """The current version's tables, or those of ``version`` (one snapshot: a concurrent
+        switch is not seen)."""
         import psycopg
 
         with _connect(self.url) as conn:
             # One snapshot for all tables (set before the transaction begins).
             conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
             conn.read_only = True
-            version = self._current(conn)
+            version = version or self._current(conn)
             schema = _schema(version)
+            if conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                            (schema,)).fetchone() is None:
+                raise DataFileError(f"Die Version „{version[:40]}“ gibt es nicht.")
             areas = self._read_geo(conn, schema, "areas", AREA_COLUMNS)
             insts = self._read_geo(conn, schema, "institutions", INSTITUTION_COLUMNS)
+            have = _columns(conn, schema, "values")
+            cols = [c if c in have else f"'' AS {c}" for c in VALUE_COLUMNS]
             values = pd.DataFrame(
                 conn.execute(
-                    f"SELECT {', '.join(VALUE_COLUMNS)} FROM {schema}.{VALUES_TABLE} ORDER BY ord"
+                    f"SELECT {', '.join(cols)} FROM {schema}.{VALUES_TABLE} ORDER BY ord"
                 ).fetchall(),
                 columns=list(VALUE_COLUMNS),
             )
             for col in ("value", "numerator", "denominator"):
                 values[col] = values[col].astype(float)
             values["year"] = values["year"].astype(int)
+            values["source"] = values["source"].fillna("").astype(str)
+            values["status"] = values["status"].fillna("").astype(str)
+            retired = (self._read_plain(conn, schema, "retired")
+                       if _columns(conn, schema, "retired") else None)
             return AtlasTables(
                 areas=areas,
                 indicators=self._read_plain(conn, schema, "indicators"),
@@ -150,12 +171,15 @@ class PostgisStore:
                 institutions=insts,
                 sources=self._read_plain(conn, schema, "sources"),
                 version=version,
+                retired=retired,
             )
 
     @staticmethod
     def _read_geo(conn: Any, schema: str, table: str, columns: tuple[str, ...]) -> Any:
+        have = _columns(conn, schema, table)
+        sel = [c if c in have else f"'' AS {c}" for c in columns]
         rows = conn.execute(
-            f"SELECT {', '.join(columns)}, ST_AsBinary(geom) FROM {schema}.{table} ORDER BY ord"
+            f"SELECT {', '.join(sel)}, ST_AsBinary(geom) FROM {schema}.{table} ORDER BY ord"
         ).fetchall()
         df = pd.DataFrame([r[:-1] for r in rows], columns=list(columns))
         geoms = [None if r[-1] is None else shapely.from_wkb(bytes(r[-1])) for r in rows]
@@ -229,6 +253,7 @@ class PostgisStore:
                     self._write_plain(conn, schema, "indicators", tables.indicators)
                     self._write_plain(conn, schema, "sources", tables.sources)
                     self._write_values(conn, schema, tables.values)
+                    self._write_plain(conn, schema, "retired", retired_of(tables))
                     conn.execute(f"INSERT INTO {META}.versions (id, note) VALUES (%s, %s)",
                                  (version_id, note))
                     self._switch(conn, version_id)
@@ -255,7 +280,7 @@ class PostgisStore:
             geoms = np.array([g if g is None or g.geom_type != "Polygon"
                               else shapely.MultiPolygon([g]) for g in geoms], dtype=object)
         ewkb = _hex_ewkb(np.asarray(geoms, dtype=object))
-        records = gdf[list(columns)].to_numpy(dtype=object)
+        records = pd.DataFrame(gdf).reindex(columns=list(columns)).to_numpy(dtype=object)
         with conn.cursor().copy(
             f"COPY {schema}.{table} (ord, {', '.join(columns)}, geom) FROM STDIN"
         ) as copy:
@@ -278,12 +303,40 @@ class PostgisStore:
         conn.execute(f"CREATE TABLE {schema}.{VALUES_TABLE} (ord integer PRIMARY KEY, area_id text "
                      "NOT NULL, indicator_id text NOT NULL, year integer NOT NULL, value "
                      "double precision, numerator double precision, denominator double "
-                     "precision)")
+                     "precision, source text NOT NULL DEFAULT '', status text NOT NULL "
+                     "DEFAULT '')")
+        df = df.reindex(columns=list(VALUE_COLUMNS))
+        df = df.assign(source=df["source"].astype(object).where(df["source"].notna(), ""),
+                       status=df["status"].astype(object).where(df["status"].notna(), ""))
         with conn.cursor().copy(
             f"COPY {schema}.{VALUES_TABLE} (ord, {', '.join(VALUE_COLUMNS)}) FROM STDIN"
         ) as copy:
-            for i, row in enumerate(df[list(VALUE_COLUMNS)].to_numpy(dtype=object)):
+            for i, row in enumerate(df.to_numpy(dtype=object)):
                 copy.write_row((i, *(_text(x) for x in row)))
+
+    def cleanup(self) -> list[str]:
+        """Drop schemas of versions that were never registered (German lines). A write is one
+        transaction, so a killed import leaves none; this only catches schemas left by hand
+        or by older releases. Without the right to drop them, nothing happens."""
+        import psycopg
+
+        lines: list[str] = []
+        try:
+            with _connect(self.url, timeout=3) as conn:
+                if conn.execute(f"SELECT to_regclass('{META}.versions')").fetchone()[0] is None:
+                    return []
+                known = {_schema(r[0]) for r in conn.execute(
+                    f"SELECT id FROM {META}.versions").fetchall()}
+                schemas = [r[0] for r in conn.execute(
+                    "SELECT schema_name FROM information_schema.schemata WHERE schema_name "
+                    "LIKE 'atlas\\_%' AND schema_name <> %s", (META,)).fetchall()]
+                for name in sorted(set(schemas) - known):
+                    with conn.transaction():
+                        conn.execute(f"DROP SCHEMA {_quote(name)} CASCADE")
+                    lines.append(f"Unvollständige Version (Schema {name}) entfernt.")
+        except (psycopg.Error, DataFileError):
+            return lines
+        return lines
 
     def restore(self, version_id: str) -> None:
         """Make an earlier version current again (German `DataFileError` if unknown)."""

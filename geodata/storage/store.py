@@ -23,8 +23,9 @@ import pandas as pd
 
 from geodata.model.errors import DataFileError
 from geodata.storage import gpkg
+from geodata.storage.display import clean_cache_leftovers
 from geodata.storage.gpkg import DEFAULT_GPKG, read_atlas_tables
-from geodata.storage.tables import AtlasTables
+from geodata.storage.tables import AtlasTables, retired_of
 from geodata.storage.versions import AtlasStore, StaleVersionError, StoreVersion
 
 BASE_VERSION = "basis"
@@ -80,10 +81,10 @@ class GpkgStore:
         except FileNotFoundError:
             return BASE_VERSION
 
-    def read(self) -> AtlasTables:
-        """The current version's tables (read on demand, see
+    def read(self, version: str | None = None) -> AtlasTables:
+        """The current version's tables, or those of ``version`` (read on demand, see
         `geodata.storage.gpkg.read_atlas_tables`)."""
-        return read_atlas_tables(self.path_of(self.current_version()))
+        return read_atlas_tables(self.path_of(version or self.current_version()))
 
     def write(self, tables: AtlasTables, note: str, base: str | None = None) -> str:
         """Write ``tables`` as a new version, then switch to it; returns the version id.
@@ -110,8 +111,8 @@ class GpkgStore:
                              ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())),
                              ("crs", "EPSG:25832")], columns=["key", "value"])
         try:
-            gpkg.write_gpkg(tmp, tables.areas, tables.institutions, tables.indicators, tables.values,
-                       tables.sources, meta)
+            gpkg.write_gpkg(tmp, tables.areas, tables.institutions, tables.indicators,
+                            tables.values, tables.sources, meta, retired_of(tables))
             with tmp.open("rb+") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, final)
@@ -149,6 +150,41 @@ class GpkgStore:
         if not self.path_of(version_id).exists():
             raise DataFileError(f"Die Version „{version_id[:40]}“ gibt es nicht.")
         self._switch(version_id)
+
+    def cleanup(self) -> list[str]:
+        """Remove what killed imports left behind and say so (German lines, empty if
+        nothing): temporary files of an unfinished write and *orphan* versions (a GeoPackage
+        moved into place but never registered, so no list shows it and nothing switches to
+        it). Runs only while no import writes (it takes the write lock without waiting), so a
+        running import's temporary file is never touched. Called at every start and import.
+        """
+        if not self.dir.exists():
+            return []
+        lines: list[str] = []
+        with (self.data_dir / ".schreibsperre").open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                return []  # an import is writing right now
+            try:
+                current = self.current_version()
+                leftovers = [*self.dir.glob(".*.tmp.gpkg*"), *self.dir.glob(".*.tmp"),
+                             *self.data_dir.glob(f".{POINTER}.*.tmp")]
+                for path in sorted(leftovers):
+                    path.unlink(missing_ok=True)
+                    lines.append("Temporäre Datei eines abgebrochenen Imports entfernt: "
+                                 f"{path.name}.")
+                for path in sorted(self.dir.glob("*.gpkg")):
+                    vid = path.stem
+                    if vid == current or (self.dir / f"{vid}.json").exists():
+                        continue
+                    path.unlink(missing_ok=True)
+                    lines.append(f"Unvollständige Version {vid} eines abgebrochenen Imports "
+                                 "entfernt (sie war nie aktiv und in keiner Liste).")
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+        lines += clean_cache_leftovers()
+        return lines
 
 
 def default_store(data_dir: Path | None = None) -> AtlasStore:

@@ -33,8 +33,14 @@ from geodata.model.entities import (
 from geodata.model.errors import DataFileError
 from geodata.model.repository import Repository
 from geodata.model.settings import Settings
-from geodata.model.values import ValuesView, ValueTable
+from geodata.model.valuemap import ValuesView
+from geodata.model.values import ValueTable
 from geodata.storage.display import display_data
+
+# Columns of the ``sources`` table beyond id, text, licence and url (optional; older atlases
+# lack them): see `geodata.model.entities.Source`.
+SOURCE_EXTRA = ("kind", "file", "imported", "import_id", "note")
+SOURCE_COLUMNS = ("id", "text", "licence", "url", *SOURCE_EXTRA)
 
 
 def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
@@ -93,6 +99,17 @@ def _overall_values(
     return out
 
 
+RETIRED_COLUMNS = ("area_id", "name", "level", "parent_id", "removed", "version")
+
+
+def retired_of(tables: AtlasTables) -> pd.DataFrame:
+    """The retired keys of an atlas as a table with `RETIRED_COLUMNS` (empty if none)."""
+    df = tables.retired
+    if df is None or not len(df):
+        return pd.DataFrame(columns=list(RETIRED_COLUMNS))
+    return df.reindex(columns=list(RETIRED_COLUMNS)).fillna("").astype(str)
+
+
 class Lazy:
     """A table that is read on first access (see `AtlasTables`)."""
 
@@ -135,6 +152,7 @@ class AtlasTables:
                                                               compare=False)
     value_table_loader: Callable[[], ValueTable] | None = field(default=None, repr=False,
                                                                 compare=False)
+    retired: pd.DataFrame | None = None
 
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
@@ -208,7 +226,8 @@ def build_repository(tables: AtlasTables, settings: Settings,
             raise DataFileError(
                 f"Gebiet „{aid}“: der Schlüssel passt nicht zur Ebene „{lvl}“ ({pattern})."
             )
-        areas[aid] = Area(aid, str(row["name"]), lvl, str(row["parent_id"]), str(row["kind"]))
+        areas[aid] = Area(aid, str(row["name"]), lvl, str(row["parent_id"]), str(row["kind"]),
+                          str(row.get("source", "")))
     children: dict[str, list[str]] = {}
     for area in areas.values():
         if area.parent_id != ROOT and area.parent_id not in areas:
@@ -260,7 +279,8 @@ def build_repository(tables: AtlasTables, settings: Settings,
         insts.setdefault(inst.area_id, []).append(inst)
 
     sources = {
-        str(r["id"]): Source(str(r["id"]), str(r["text"]), str(r["licence"]), str(r["url"]))
+        str(r["id"]): Source(str(r["id"]), str(r["text"]), str(r["licence"]), str(r["url"]),
+                             **{f: str(r.get(f, "")) for f in SOURCE_EXTRA})
         for r in tables.sources.fillna("").to_dict("records")
     }
     return Repository(

@@ -16,11 +16,15 @@ Steps, for the areas in view (`geodata.views.state.view_areas`):
    sits at the reference.
 4. **Colours** (`geodata.statistics.palettes.class_colors`): dark or warm means "more need", by the
    indicator's direction.
+5. **Provenance** (`geodata.model.provenance`): per area what its value is ("amtlich",
+   "synthetisch, auf den amtlichen Kreiswert abgestimmt", …) and the sources of all values
+   shown, for the tooltip, the legend and the credits; "synthetisch" follows the values.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geodata.model.entities import ROOT, Indicator
@@ -30,6 +34,7 @@ from geodata.statistics.numfmt import format_number, format_value
 from geodata.statistics.palettes import class_colors
 from geodata.statistics.states import suppression_rule, worse_state, year_states
 from geodata.statistics.suppression import LABEL, SYMBOL, SuppressionRule
+from geodata.views.credits import value_provenances
 from geodata.views.mapoptions import METHODS, REFERENCES
 from geodata.views.state import ViewState, view_areas
 
@@ -56,11 +61,23 @@ class MapData:
     borderline: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     source_ids: tuple[str, ...] = ()
+    # Per area the provenance label of its value ("" = none); the year whose values are shown.
+    origins: tuple[str, ...] = ()
+    year: int | None = None
+    synthetic_values: bool | None = None  # None: the indicator's flag decides
+    source_lines: tuple[str, ...] = ()  # the legend's source lines (`legend_sources`)
 
     @property
     def sources(self) -> tuple[str, ...]:
         """Indicator ids whose sources the map cites."""
         return self.source_ids or (self.indicator.id,)
+
+    @property
+    def synthetic(self) -> bool:
+        """True if any value shown is synthetic (the map then says so)."""
+        if self.synthetic_values is not None:
+            return self.synthetic_values
+        return self.indicator.synthetic
 
 
 def reference_value(repo: Repository, state: ViewState, ind: Indicator) -> float | None:
@@ -126,6 +143,12 @@ def indicator_map(repo: Repository, state: ViewState) -> MapData:
         if pooled is not None:
             method += ", feste Klassen über alle Jahre"
 
+    provs = repo.provenances(ids, ind.id, state.jahr)
+    if opt.vergleich is not None:  # a change: what both years' values are
+        provs = [a if a is not None and (b is None or b.label == a.label) else b
+                 for a, b in zip(provs, repo.provenances(ids, ind.id, opt.vergleich),
+                                 strict=True)]
+    origins = [p.label if p is not None else "" for p in provs]
     texts = []
     for v, s in zip(raw, states, strict=True):
         if s == "ok" and v is not None:
@@ -146,7 +169,30 @@ def indicator_map(repo: Repository, state: ViewState) -> MapData:
         method=method,
         reference=reference,
         rule=rule,
+        origins=tuple(origins),
+        year=state.jahr,
+        synthetic_values=any(p.synthetic for p in provs if p is not None),
+        source_lines=tuple(legend_sources(repo, ind, ids, origins, state.jahr)),
     )
+
+
+def legend_sources(repo: Repository, ind: Indicator, ids: Sequence[str],
+                   origins: Sequence[str], year: int) -> list[str]:
+    """The legend's source lines: what the values shown are and where they come from, e.g.
+    "amtlich (70 Gebiete) – Quelle: …" or, for a mix, one line per kind."""
+    counts: dict[str, int] = {}
+    for label in origins:
+        if label:
+            counts[label] = counts.get(label, 0) + 1
+    provs = value_provenances(repo, [ind.id], ids, year) if counts else []
+    if not provs or not any(p.sources for p in provs):
+        return [f"Quelle: {ind.source}"]
+    lines = []
+    for label, n in counts.items():
+        texts = list(dict.fromkeys(t for p in provs if p.label == label for t in p.texts()))
+        lines.append(f"{label} ({n} {'Gebiet' if n == 1 else 'Gebiete'})"
+                     + (f" – Quelle: {'; '.join(texts)}" if texts else ""))
+    return lines
 
 
 def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:

@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geodata.model.entities import ROOT, Indicator, Value
+from geodata.model.provenance import Provenance
 from geodata.model.repository import Repository
 from geodata.model.years import nearest_year
 from geodata.statistics.states import POPULATION, suppression_rule, year_states
@@ -62,6 +63,14 @@ class ProfileRow:
     trend: tuple[tuple[int, float | None], ...]
     numerator: float | None = None  # of a shown rate
     denominator: float | None = None
+    provenance: Provenance | None = None  # what the shown value is and where it comes from
+
+    @property
+    def synthetic(self) -> bool:
+        """True if the shown value is synthetic (per value, not per indicator)."""
+        if self.provenance is not None:
+            return self.provenance.synthetic
+        return self.indicator.synthetic
 
 
 def peers_of(repo: Repository, area_id: str) -> Peers:
@@ -108,7 +117,8 @@ def zscore(value: float, values: Sequence[float]) -> float | None:
 
 def profile_year(repo: Repository, area_id: str, ind: Indicator, year: int) -> int | None:
     """The year a profile shows for an indicator (`nearest_year` among those with a value)."""
-    have = [y for y in repo.years_for(ind.id) if repo.value(area_id, ind.id, y) is not None]
+    have = [y for y in repo.years_for(ind.id) if repo.value(area_id, ind.id, y) is not None
+            or repo.withheld(area_id, ind.id, y)]
     return nearest_year(have, year)
 
 
@@ -116,7 +126,7 @@ def reference_state(repo: Repository, area_id: str, ind: Indicator, year: int) -
     """State of a reference value (parent or overall) judged on its own (primary rule)."""
     val = repo.value(area_id, ind.id, year)
     if val is None:
-        return "keine_daten"
+        return "gesperrt" if repo.withheld(area_id, ind.id, year) else "keine_daten"
     rule = suppression_rule(repo)
     return primary_state(ind.kind, val.value, val.numerator, None, rule)
 
@@ -149,7 +159,8 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
             own = repo.value(area_id, ind.id, y)
             trend.append((y, own.value if own is not None and states[pos] == "ok" else None))
             if y == shown_year:
-                state = states[pos] if own is not None else "keine_daten"
+                state = states[pos] if own is not None or repo.withheld(
+                    area_id, ind.id, y) else "keine_daten"
                 ranked = ranks(ok, need_sign(ind))
                 rank = ranked[pos]
                 present = [v for v in ok if v is not None]
@@ -174,8 +185,20 @@ def profile_rows(repo: Repository, area_id: str, year: int) -> list[ProfileRow]:
             trend=tuple(trend),
             numerator=val.numerator if val is not None and state == "ok" else None,
             denominator=val.denominator if val is not None and state == "ok" else None,
+            provenance=repo.provenance(area_id, ind.id, shown_year),
         ))
     return rows
+
+
+def combined_provenance(repo: Repository, members: Sequence[str], ind: Indicator,
+                        year: int) -> Provenance | None:
+    """The provenance of a combined value: the sources of all its members' values."""
+    provs = [p for p in repo.provenances(list(members), ind.id, year) if p is not None]
+    if not provs:
+        return None
+    sources = tuple({s.id: s for p in provs for s in p.sources}.values())
+    return Provenance(sources, "summe", provs[0].fallback, any(p.fallback_synthetic
+                                                                for p in provs))
 
 
 def combined_value(
@@ -257,5 +280,6 @@ def combined_rows(repo: Repository, members: Sequence[str], year: int) -> list[P
             rank=None, rank_of=0, z=None, need_z=None, trend=tuple(trend),
             numerator=val.numerator if val is not None and state == "ok" else None,
             denominator=val.denominator if val is not None and state == "ok" else None,
+            provenance=combined_provenance(repo, members, ind, shown_year),
         ))
     return rows
