@@ -401,7 +401,14 @@ def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, file
             taken.add(key)
             old = name_of[key]
             pct = fmt_number(100 * iou, 1)
-            if old == r["name"]:
+            if old != r["name"] and fold(old) == fold(r["name"]):
+                # the same name written differently ("weststadt"): not a rename; the stored
+                # spelling stays (a GIS export's lower case must not replace it)
+                report.note(filename, f"„{r['name']}“ ist „{old}“ in anderer Schreibweise; "
+                            f"Schlüssel {key} und der bisherige Name bleiben (Fläche zu {pct} % "
+                            "deckungsgleich).", r["line"])
+                r["name"] = old
+            elif old == r["name"]:
                 report.note(filename, f"Schlüssel {key} für „{r['name']}“ vom bestehenden "
                             f"Gebiet übernommen (Fläche zu {pct} % deckungsgleich).", r["line"])
             else:
@@ -419,6 +426,9 @@ def _assign_keys(rows: list[dict], level: Level, current: gpd.GeoDataFrame, file
                 r["key"] = key
                 taken.add(key)
                 how = "vom gleichnamigen bestehenden Gebiet übernommen"
+                if name_of[key] != r["name"]:
+                    how += f" (bisherige Schreibweise „{name_of[key]}“ bleibt)"
+                    r["name"] = name_of[key]
                 if r["geometry"] is not None and key in geom_of:
                     iou = _iou(r["geometry"], geom_of[key])
                     if iou < MATCH_IOU:

@@ -218,7 +218,7 @@ def _report_mixed(mixed: pd.DataFrame, report: Report, info: Mapping[str, Mappin
     if mixed.empty:
         return
     for (ind, year), grp in mixed.groupby(["indicator_id", "year"]):
-        shown = ", ".join(names.get(a, a) for a in grp["area_id"].head(3))
+        shown = ", ".join(_label(a, names) for a in grp["area_id"].head(3))
         report.warning("", f"„{_what(str(ind), int(year), info)}“ für "
                        f"{count(len(grp), 'Gebiet', 'Gebiete')} nicht berechnet ({shown}"
                        + (" …" if len(grp) > 3 else "") + "): Zähler und Nenner stammen aus "

@@ -329,9 +329,10 @@ def complete(values: pd.DataFrame, areas: pd.DataFrame, catalogue: pd.DataFrame,
 
 def _gap_rows(short: pd.DataFrame, child_vals: pd.DataFrame,
               level: pd.DataFrame) -> pd.DataFrame:
-    """The parents of one level without a sum, with the ids of their children lacking one."""
+    """The parents of one level without a sum, with the ids of their children lacking a value
+    (a suppressed child has one: it is counted apart)."""
     kids = level.groupby("parent_id")["area_id"].apply(list)
-    have = child_vals[child_vals["value"].notna()].groupby(
+    have = child_vals[child_vals["value"].notna() | child_vals["_sup"]].groupby(
         ["parent_id", "indicator_id", "year"])["area_id"].apply(set)
     missing = []
     for r in short[KEYS].itertuples(index=False):
