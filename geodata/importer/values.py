@@ -34,7 +34,7 @@ from geodata.importer.columns import (  # noqa: F401  (re-exported for the uploa
 )
 from geodata.importer.keys import AreaIndex, fold, restore_key
 from geodata.importer.official import Attribution
-from geodata.importer.report import Report
+from geodata.importer.report import Report, count
 from geodata.importer.report import sentence as _sentence
 from geodata.importer.rowkinds import (  # noqa: F401  (read_metadata: re-exported for core)
     category_column,
@@ -192,6 +192,8 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
     markers: Counter[tuple[str, str]] = Counter()
     outside: Counter[str] = Counter()
     not_selected = 0
+    unusual: dict[str, list[tuple[int, float]]] = {}  # published rates outside 0–100 %
+    mapped = {ind for ind, _yr in value_cols.values() if ind}
     out_rows: list[CellRow] = []
     old_rows: list[CellRow] = []
     rejected_old: dict[tuple[str, int], list[str]] = {}
@@ -330,7 +332,15 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
                     markers[(str(val), kind)] += 1
             elif num_den_state == "gesperrt":
                 num = den = math.nan
-            problems += [(col, p) for p in _impossible(value, num, den, meta)]
+            published = (meta.get("kind") == "rate" and math.isnan(num) and math.isnan(den)
+                         and not {meta.get("numerator"), meta.get("denominator")} <= mapped)
+            if published and not math.isnan(value) and (value < 0 or (factor == 100
+                                                                       and value > 100)):
+                # an official rate may leave 0–100 % (children cared for in another Kreis,
+                # a change in %): kept as published, reported once per column
+                unusual.setdefault(col, []).append((line, value))
+            else:
+                problems += [(col, p) for p in _impossible(value, num, den, meta)]
             found.append((area_id or old_key or "", ind_id, year, value, num, den, status, line))
         # numerator greater than its denominator, both imported in this row (wide layout)
         row_vals = {c[1]: c[3] for c in found if not math.isnan(c[3])}
@@ -363,6 +373,12 @@ def import_values(table: RawTable, idx: AreaIndex, catalogue: pd.DataFrame, repo
         else:
             counts.imported += 1
         (old_rows if old_key else out_rows).extend(found)
+    for col, hits in unusual.items():
+        shown = ", ".join(f"Zeile {ln}: {_de(v)}" for ln, v in hits[:3])
+        report.warning(f, f"{count(len(hits), 'Wert', 'Werte')} außerhalb von 0 bis 100 % ("
+                       f"{shown}{' …' if len(hits) > 3 else ''}); übernommen, wie veröffentlicht "
+                       "(eine Quote ohne Zähler und Nenner, z. B. Betreuung in einem anderen "
+                       "Kreis oder eine Veränderung in %). Bitte prüfen.", column=col)
     if outside:
         report.summary.append(f"{f}: {count_rows(sum(outside.values()))} außerhalb der Ebenen "
                               "oder des Gebiets des Atlas übersprungen ("
@@ -460,9 +476,10 @@ def _impossible(value: float, num: float, den: float, meta: dict) -> list[str]:
 
 def _de(x: float) -> str:
     """A number in German notation with as many decimals as it has (at most 4)."""
-    text = f"{x:.4f}".rstrip("0").rstrip(".")
+    text = f"{abs(x):.4f}".rstrip("0").rstrip(".")
     whole, _sep, frac = text.partition(".")
-    return format_number(float(whole), 0) + ("," + frac if frac else "")
+    sign = "-" if x < 0 and text != "0" else ""
+    return sign + format_number(float(whole), 0) + ("," + frac if frac else "")
 
 
 def _empty() -> pd.DataFrame:
