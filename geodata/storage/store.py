@@ -149,7 +149,15 @@ class GpkgStore:
         """Serve an earlier version again (the newer ones stay and can be restored too)."""
         if not self.path_of(version_id).exists():
             raise DataFileError(f"Die Version „{version_id[:40]}“ gibt es nicht.")
-        self._switch(version_id)
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        # under the write lock, so `cleanup` never takes the pointer's temporary file for a
+        # leftover while it is being written
+        with (self.data_dir / ".schreibsperre").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._switch(version_id)
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def cleanup(self) -> list[str]:
         """Remove what killed imports left behind and say so (German lines, empty if
