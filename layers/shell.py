@@ -25,7 +25,9 @@ def indicator_options(repo: Repository) -> list[dict[str, str]]:
     """Dropdown options sorted by topic, synthetic ones marked; the tooltip gives the definition."""
     inds = sorted(repo.indicators.values(), key=lambda i: (i.topic, i.name))
     return [
-        {"label": i.name + (" (synthetisch)" if i.synthetic else ""), "value": i.id,
+        # issue 17: "synthetisch" follows the values (an indicator may have official years)
+        {"label": i.name + (f" ({tag})" if (tag := repo.synthetic_label(i.id)) else ""),
+         "value": i.id,
          "title": f"{i.topic}: {i.description}"}
         for i in inds
     ]

@@ -11,7 +11,8 @@ overlap, reported with the share).
 Areas that only have names are matched to the existing areas under the same parent, first by
 geometry (intersection over union at least `MATCH_IOU`), then by folded name: a match keeps
 its key (and with it every value and link); a match by geometry with a different name is a
-rename, reported. Unmatched areas get new keys, never one of an existing or a removed
+rename, reported; a name that differs only in case or umlaut spelling is the same name (the
+stored spelling stays). Unmatched areas get new keys, never one of an existing or a removed
 (``retired``) area. Invalid geometries are repaired and reported; gaps and overlaps within the
 level and children sticking out of their parent are measured in % of area and reported as a
 warning or, above the error threshold, an error.
@@ -212,7 +213,9 @@ def import_boundaries(gdf: gpd.GeoDataFrame, filename: str, options: BoundaryOpt
     parent_geoms = dict(zip(parents["area_id"].astype(str), parents.geometry.values, strict=True))
     given_parent = _given_parent(options.parent, parent_level, parent_geoms, level)
     report.summary.append(
-        f"{filename}: Ebene {level.name}; Schlüssel aus „{key_col or '(erzeugt)'}“, Name aus "
+        f"{filename}: Ebene {level.name}; Schlüssel "
+        + (f"aus „{key_col}“" if key_col else "von bestehenden Gebieten übernommen oder neu "
+           "erzeugt") + ", Name aus "
         f"„{name_col}“, übergeordnetes Gebiet aus "
         + (f"„{parent_col}“" if parent_col else given_parent or "dem Schlüssel oder räumlich"))
     tree = shapely.STRtree(parents.geometry.values) if len(parents) else None

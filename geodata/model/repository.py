@@ -212,6 +212,20 @@ class Repository:
                 out.append(None if origin is None else self._provenance(*origin, indicator_id))
         return out
 
+    def synthetic_label(self, indicator_id: str) -> str:
+        """For the indicator list: "synthetisch" if every value of the indicator is synthetic,
+        "teils synthetisch" if some are, "" if none (per value, not the indicator's flag)."""
+        def build() -> str:
+            ind = self.indicators.get(indicator_id)
+            if ind is None or indicator_id not in self.years:
+                return "synthetisch" if ind is not None and ind.synthetic else ""
+            flags = {provenance_of(s, "", self.sources, ind).synthetic
+                     for s in self.table.source_ids_of(indicator_id)}
+            if flags == {True}:
+                return "synthetisch"
+            return "teils synthetisch" if True in flags else ""
+        return self.memo(f"synthetic-label|{indicator_id}", build)
+
     def _provenance(self, source_id: str, status: str, indicator_id: str) -> Provenance:
         key = f"provenance|{source_id}|{status}|{indicator_id}"
         return self.memo(key, lambda: provenance_of(source_id, status, self.sources,
