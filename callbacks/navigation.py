@@ -132,6 +132,8 @@ def _next_state(
         if trigger in (ids.PRESENT, ids.PRESENT_EXIT):
             present = trigger == ids.PRESENT
         params = params_from_controls(inp["controls"], present)
+        if trigger == ids.PRESENT and not state.karte.praesentation:
+            params["fest"] = "an"  # in a meeting a colour means the same in every year
         if params.get("methode") == "manuell" and not params.get("grenzen"):
             # Start from the boundaries on screen instead of refusing an empty field.
             params["grenzen"] = breaks_param(suggest_manual_breaks(repo, state))
@@ -146,6 +148,9 @@ def _next_state(
 def _panel_key(state: ViewState) -> str:
     """What the panel shows depends on; an unchanged key sends no panel."""
     charts = state.ansicht == "diagramme"
+    if state.tabelle:  # the table shows the map's numbers: any change of the map counts
+        return "tabelle|" + to_query(replace(state, karte=replace(state.karte,
+                                                                  praesentation=False)))
     return "|".join([",".join(state.selection), state.ansicht, state.einrichtung or "",
                      str(state.jahr), state.indikator if charts else "",
                      state.streuung or "" if charts else "", state.index or "",
@@ -280,7 +285,7 @@ def register(app: Dash, repo: Repository) -> None:
             "level": state.ebene or "",
             "level_options": level_options(repo, state) if geo_changed or restore else nu,
             "controls": control_values(state.karte) if restore or trigger in (
-                ids.METHOD, ids.PALETTE) else {c: nu for c in OPTION_CONTROLS},
+                ids.METHOD, ids.PALETTE, ids.PRESENT) else {c: nu for c in OPTION_CONTROLS},
             "geo": new_geo if geo_changed else nu,
             "hideout": mv.hideout,
             "viewport": viewport(repo, state.gebiet, animate=not first)

@@ -31,6 +31,7 @@ from layers.index_view import index_explanation, index_panel
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
 from layers.links import nav_link, tab_nav
 from layers.profile_view import cell, headline_split, profile_table
+from layers.table_view import area_table, panel_switch
 
 HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquote_u3",
             "quote_ohne_abschluss")
@@ -254,7 +255,16 @@ def institution_panel(repo: Repository, state: ViewState) -> list:
 
 
 def render_panel(repo: Repository, state: ViewState) -> list:
-    """The panel for the state (see module docstring)."""
+    """The panel for the state (see module docstring), below the switch between profile and
+    the table view of the map's areas."""
+    if state.tabelle:
+        return [panel_switch(state), html.H2("Tabelle der Gebiete", id="profil-titel",
+                                             className="ba-panel-title"),
+                *area_table(repo, state)]
+    return [panel_switch(state), *_panel(repo, state)]
+
+
+def _panel(repo: Repository, state: ViewState) -> list:
     if state.einrichtung:
         return institution_panel(repo, state)
     sel = state.selection

@@ -138,8 +138,8 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
         cols.append((parent_label, "ba-num"))
     cols.append((overall_label, "ba-num"))
     if ranked:
-        cols += [("Rang", "ba-num"), ("Abw.", "")]
-    cols.append(("Verlauf", ""))
+        cols += [("Rang", "ba-num"), ("Abw.", "ba-dev-cell")]
+    cols.append(("Verlauf", "ba-spark"))
     topics: list[str] = list(dict.fromkeys(r.indicator.topic for r in head))
     body: list = []
     for topic in topics:

@@ -14,6 +14,7 @@ plus the cartographic options of `geodata.views.mapoptions`:
 - ``indikator``, ``jahr``: what colours the map; ``streuung``: the second indicator of the
   scatter chart;
 - ``schulen``: the institution layer is shown; ``arten``: only these institution types;
+- ``tabelle``: the panel shows the table of the map's areas instead of the profile;
 - ``index``: a saved need index (file name in ``geodata/indizes/`` without ``.json``) colours
   the map instead of the indicator; without a selected area the panel shows its tabs
   (``ansicht=ergebnis|definition|verteilung``; ``ansicht=indizes`` lists the saved indices);
@@ -46,7 +47,7 @@ from geodata.model.repository import Repository
 from geodata.views.mapoptions import PARAMS, MapOptions, options_params, parse_options
 
 KNOWN_PARAMS = ("gebiet", "auswahl", "ansicht", "einrichtung", "indikator", "jahr", "streuung",
-                "schulen", "arten", "ebene", "index", *PARAMS, *ALLOCATION_PARAMS)
+                "schulen", "arten", "ebene", "index", "tabelle", *PARAMS, *ALLOCATION_PARAMS)
 _MAX_SHOWN = 40
 MAX_SELECTED = 30
 SINGLE_TABS = {"steckbrief": "Steckbrief", "diagramme": "Diagramme",
@@ -76,6 +77,7 @@ class ViewState:
     arten: tuple[str, ...] = ()  # institution types shown (empty: all)
     index: str | None = None  # saved need index shown on the map (geodata.index)
     verteilung: AllocationSettings = AllocationSettings()  # the index's budget split
+    tabelle: bool = False  # the panel shows the table view of the map's areas
 
     @property
     def index_tab(self) -> str | None:
@@ -263,12 +265,13 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
     state, more = fit_index(state, repo)
     notes.extend(more)
 
-    schulen = first.get("schulen")
-    if schulen is not None:
-        if schulen in {"an", "aus"}:
-            state = replace(state, schulen=schulen == "an")
+    for key in ("schulen", "tabelle"):
+        if (flag := first.get(key)) is None:
+            continue
+        if flag in {"an", "aus"}:
+            state = replace(state, **{key: flag == "an"})
         else:
-            notes.append(f"„{_shown(schulen)}“ (Parameter schulen) ist weder „an“ noch „aus“.")
+            notes.append(f"„{_shown(flag)}“ (Parameter {key}) ist weder „an“ noch „aus“.")
     if first.get("arten"):
         known = institution_types()
         wanted = [a for a in first["arten"].split(",") if a]
@@ -381,6 +384,8 @@ def to_query(state: ViewState) -> str:
         params["schulen"] = "an"
     if state.arten:
         params["arten"] = ",".join(state.arten)
+    if state.tabelle:
+        params["tabelle"] = "an"
     params.update(options_params(state.karte))
     if state.index:
         params.update(allocation_params(state.verteilung))
