@@ -266,6 +266,57 @@
     rows.forEach(function (r) { body.appendChild(r); });
   }
 
+  // --- Dash's choice lists as screen readers expect them ----------------------------------
+  // dcc.RadioItems and dcc.Checklist render a "listbox" of "option" labels that each hold a
+  // real radio button or checkbox: interactive elements nested in interactive roles, and a
+  // listbox without a name. The native inputs do the work: the list becomes a named
+  // radiogroup (or group), its labels plain labels. Dash's dropdown keeps a focusable input
+  // under aria-hidden; it is reached by the dropdown's button, so it leaves the Tab order.
+  function nameOf(list) {
+    const label = list.id && document.querySelector('label[for="' + CSS.escape(list.id) + '"]');
+    if (label) {
+      label.id = label.id || list.id + "-beschriftung";
+      return ["aria-labelledby", label.id];
+    }
+    const group = list.parentElement && list.parentElement.closest("[aria-labelledby]");
+    if (group) { return ["aria-labelledby", group.getAttribute("aria-labelledby")]; }
+    return ["aria-label", (list.textContent || "").trim() || "Auswahl"];
+  }
+  function fixChoices() {
+    document.querySelectorAll('[role="listbox"]').forEach(function (list) {
+      const input = list.querySelector('input[type="radio"], input[type="checkbox"]');
+      if (!input) { return; }
+      list.setAttribute("role", input.type === "radio" ? "radiogroup" : "group");
+      list.removeAttribute("aria-multiselectable");
+      if (!list.hasAttribute("aria-labelledby") && !list.hasAttribute("aria-label")) {
+        const name = nameOf(list);
+        list.setAttribute(name[0], name[1]);
+      }
+    });
+    document.querySelectorAll('[role="radiogroup"] [role="option"], [role="group"] [role="option"]')
+      .forEach(function (opt) {
+        opt.removeAttribute("role");
+        opt.removeAttribute("aria-selected");
+        opt.removeAttribute("aria-disabled");
+      });
+    document.querySelectorAll('.dash-dropdown-focus-target[aria-hidden="true"]')
+      .forEach(function (el) {
+        if (el.getAttribute("tabindex") !== "-1") { el.setAttribute("tabindex", "-1"); }
+      });
+    document.querySelectorAll('input[type="file"]:not([aria-label])').forEach(function (el) {
+      el.setAttribute("aria-label", "Datei auswählen");
+    });
+  }
+  let fixPending = false;
+  if (window.MutationObserver) {
+    new MutationObserver(function () {
+      if (fixPending) { return; }
+      fixPending = true;
+      window.requestAnimationFrame(function () { fixPending = false; fixChoices(); });
+    }).observe(document.documentElement, {childList: true, subtree: true, attributes: true,
+                                          attributeFilter: ["role", "tabindex"]});
+  }
+
   // --- Escape closes what is open first: a menu, the phone's controls, the sheet -----------
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "Escape" || ev.defaultPrevented) { return; }
