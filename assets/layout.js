@@ -67,7 +67,8 @@
   function refit(map, animate) {
     if (!map._baBounds || !map.getSize().x || !map.getSize().y) { return; }
     map.invalidateSize({pan: false});
-    const opts = Object.assign({}, map._baFitOptions || {}, fitPadding(map));
+    const opts = Object.assign({}, map._baFitOptions || {}, fitPadding(map),
+                               animate ? {} : {animate: false});
     map._baFitting = true;
     (animate ? map._baFly : map._baFit).call(map, map._baBounds, opts);
     map._baFitted = {center: map.getCenter(), zoom: map.getZoom()};
@@ -76,7 +77,7 @@
 
   function userMoved(map) {
     const f = map._baFitted;
-    if (!f) { return false; }
+    if (!f) { return true; }  // a fit is still flying: its own end re-checks
     return Math.abs(map.getZoom() - f.zoom) > 1e-6 || !map.getCenter().equals(f.center, 1e-7);
   }
 
@@ -92,10 +93,14 @@
           if (options && options.baFit) {
             map._baBounds = L.latLngBounds(bounds);
             map._baFitOptions = options;
-            const opts = Object.assign({}, options, fitPadding(map));
+            const pad = fitPadding(map);
+            const opts = Object.assign({}, options, pad);
+            map._baFitted = null;
             const out = (animate ? map._baFly : map._baFit).call(map, map._baBounds, opts);
             map.once("moveend", function () {
               map._baFitted = {center: map.getCenter(), zoom: map.getZoom()};
+              // The legend of the new view may have grown during the flight.
+              if (JSON.stringify(fitPadding(map)) !== JSON.stringify(pad)) { refit(map, false); }
             });
             return out;
           }
@@ -109,10 +114,13 @@
                              "Karte; alle Gebiete auch in der „Tabelle der Gebiete“ im Profil");
       let timer = null;
       let size = null;
+      let forced = false;
       function later(force) {
         clearTimeout(timer);
+        forced = forced || force;
         timer = setTimeout(function () {
-          if (force || !userMoved(map)) { refit(map, false); }
+          if (forced || (map._baFitted && !userMoved(map))) { refit(map, false); }
+          forced = false;
         }, 120);
       }
       if (window.ResizeObserver) {
@@ -141,7 +149,17 @@
         let present = app.classList.contains("ba-present");
         new MutationObserver(function () {
           const now = app.classList.contains("ba-present");
-          if (now !== present) { present = now; later(true); updateNames(map); }
+          if (now !== present) {
+            present = now;
+            // The menu that switched the mode closes with it (and the phone's controls).
+            document.querySelectorAll("details.ba-options-panel[open]").forEach(
+              function (d) { d.open = false; });
+            if (document.documentElement.classList.contains("ba-controls-open")) {
+              toggle("steuerung-knopf", "ba-controls-open");
+            }
+            later(true);
+            updateNames(map);
+          }
         }).observe(app, {attributes: true, attributeFilter: ["class"]});
       }
       map.on("zoomend", function () { updateNames(map); });
@@ -159,7 +177,8 @@
   // --- Names: shown from the zoom at which they fit (geodata/views/labels.py) -------------
   function updateNames(map) {
     const app = document.getElementById("app");
-    const present = app && app.classList.contains("ba-present");
+    // Phones keep the normal font in the meeting mode (assets/layout.css).
+    const present = app && app.classList.contains("ba-present") && window.innerWidth > 700;
     const zoom = map.getZoom();
     map.getContainer().querySelectorAll(".ba-name").forEach(function (el) {
       const z = el.getAttribute(present ? "data-zp" : "data-z");
@@ -320,7 +339,9 @@
   // --- Escape closes what is open first: a menu, the phone's controls, the sheet -----------
   document.addEventListener("keydown", function (ev) {
     if (ev.key !== "Escape" || ev.defaultPrevented) { return; }
-    const open = document.querySelector("details.ba-options-panel[open]");
+    const open = Array.prototype.find.call(
+      document.querySelectorAll("details.ba-options-panel[open]"),
+      function (d) { return d.offsetParent !== null; });  // a hidden menu is no menu
     if (open) {
       open.open = false;
       const summary = open.querySelector("summary");

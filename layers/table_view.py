@@ -56,7 +56,8 @@ def area_table(repo: Repository, state: ViewState) -> list:
         on = r.area_id in selected
         swatch = (html.Span(className="ba-swatch", style={"--c": md.colors[r.klass - 1]},
                             **{"aria-hidden": "true"}) if r.klass else None)
-        value = r.text if r.value is not None else SYMBOL.get(r.state, "–")
+        value = (format_number(r.value, md.indicator.decimals) if r.value is not None
+                 else SYMBOL.get(r.state, "–"))
         link = nav_link(replace(state, auswahl=r.area_id, weitere=(), einrichtung=None,
                                 ansicht="steckbrief"), r.name, "ba-row-link",
                         **({"aria-current": "true"} if on else {}))
@@ -83,7 +84,8 @@ def area_table(repo: Repository, state: ViewState) -> list:
                                      id="tabelle-profil"), className="ba-actions"))
     out.append(html.Div(html.Table([
         html.Caption(f"{md.title}: {label}"),
-        html.Thead(html.Tr([_header(k, t, kind) for k, t, kind in COLUMNS])),
+        html.Thead(html.Tr([_header(k, f"{t} ({md.unit})" if k == "wert" and md.unit else t,
+                                    kind) for k, t, kind in COLUMNS])),
         html.Tbody(body),
     ], className="ba-profile-table ba-area-table", id="gebietstabelle",
         **{"aria-describedby": "tabelle-hinweis"}), className="ba-table-wrap"))

@@ -31,7 +31,7 @@ from geodata.model.repository import Repository
 CHAR_WIDTH = 0.6  # average glyph width of DejaVu Sans (bold) in ems, a little generous
 LINE_HEIGHT = 1.25  # box height in ems
 GAP = 2.0  # free space between two boxes (box units)
-SHIFTS = (0.0, -1.0, 1.0)  # tried in this order, in box heights (y grows downwards)
+SHIFTS = (0.0, -1.0, 1.0)  # tried in this order, in lines (box height + gap; y grows down)
 NEVER = math.inf
 
 
@@ -109,13 +109,13 @@ def label_zooms(labels: Sequence[Label], min_zoom: float = -math.inf,
     for lab in order:
         best: tuple[float, float] | None = None
         for shift in SHIFTS:
-            dy = shift * lab.h
+            dy = shift * (lab.h + GAP)  # one line up or down: just clear of an equal box
             if count:
                 need = _required_scale(
                     lab.x - xs[:count], lab.y - ys[:count], dy - offs[:count],
                     (lab.w + ws[:count]) / 2, (lab.h + hs[:count]) / 2)
                 with np.errstate(divide="ignore"):
-                    rz = np.log2(np.maximum(need, 1e-300))
+                    rz = np.log2(need)  # 0 (never in each other's way) -> -inf
                 # Only where both names are shown: from the later of the two zooms on.
                 conflict = rz > zs[:count]
                 zoom = float(np.max(rz[conflict])) if conflict.any() else min_zoom
@@ -141,7 +141,8 @@ def shown_at(labels: Sequence[Label], scale: float = 1.0) -> dict[str, float]:
     """The names that fit at one fixed ``scale`` (print), with their vertical shift: the same
     placement as on screen, at the zoom ``log2(scale)``."""
     zoom = math.log2(scale)
-    return {k: p.dy for k, p in label_zooms(labels, max_zoom=zoom).items()}
+    # min = max: a name that fits in place at this scale stays in place.
+    return {k: p.dy for k, p in label_zooms(labels, min_zoom=zoom, max_zoom=zoom).items()}
 
 
 # --- the screen map's names -------------------------------------------------------------------
