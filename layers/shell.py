@@ -57,6 +57,8 @@ EXPORTS = (
     ("Karte als SVG (A4 quer)", "/export/karte.svg", "papier=a4quer"),
     ("Tabelle als CSV (Excel)", "/export/tabelle.csv", ""),
     ("Tabelle als XLSX mit Metadaten", "/export/tabelle.xlsx", ""),
+    ("Bericht als Word (DOCX)", "/export/bericht.docx", ""),
+    ("Bericht als PowerPoint (PPTX, 16:9)", "/export/bericht.pptx", ""),
 )
 
 
@@ -69,6 +71,12 @@ def export_menu() -> html.Details:
     items.append(html.Li(html.A("Steckbrief des ausgewählten Gebiets (PDF)",
                                 href="/export/steckbrief/", className="ba-export",
                                 **{"data-export": "steckbrief", "data-extra": ""})))
+    for fmt, label in (("pdf", "PDF"), ("docx", "Word")):
+        items.append(html.Li(html.Button(
+            f"Steckbriefe aller Gebiete der Karte ({label})", type="button",
+            className="ba-export ba-serie", **{"data-serie": fmt})))
+    items.append(html.Li(html.Button("Zum Berichtskorb hinzufügen", id="korb-dazu",
+                                     className="ba-export", type="button")))
     items.append(html.Li(html.Button("Link kopieren", id="link-kopieren",
                                      className="ba-export ba-copy", type="button")))
     return html.Details([html.Summary("Export"),
@@ -76,10 +84,32 @@ def export_menu() -> html.Details:
                         className="ba-options-panel ba-export-panel")
 
 
+def report_basket() -> html.Details:
+    """The report basket: views collected with "Zum Berichtskorb hinzufügen", kept in the
+    browser (localStorage), reordered and downloaded as one file (assets/reports.js)."""
+    return html.Details([
+        html.Summary(["Berichtskorb (", html.Span("0", id="korb-zahl"), ")"]),
+        html.Div([
+            html.P("Noch leer: „Export › Zum Berichtskorb hinzufügen“ legt die Ansicht "
+                   "hinein.", id="korb-leer", className="ba-footnote"),
+            html.Ol(id="korb-liste", className="ba-korb-liste"),
+            html.Div([html.Button(label, type="button", className="ba-button ba-korb-laden",
+                                  **{"data-format": fmt})
+                      for fmt, label in (("docx", "Word"), ("pptx", "PowerPoint"),
+                                         ("pdf", "PDF"))]
+                     + [html.Button("Korb leeren", id="korb-leeren", type="button",
+                                    className="ba-button")], className="ba-actions"),
+        ], className="ba-export-list ba-korb"),
+    ], className="ba-options-panel ba-korb-panel")
+
+
 def export_toast() -> html.Div:
     """Progress and result of a download, as a toast at the bottom of the window (filled and
     hidden again by assets/layout.js; polite, so a screen reader reads it)."""
     return html.Div([html.Span(id="export-status", className="ba-toast-text"),
+                     html.Progress(id="export-fortschritt", max=1, value=0, hidden=True,
+                                   className="ba-toast-progress",
+                                   **{"aria-label": "Fortschritt"}),
                      html.Button("×", id="toast-zu", type="button", className="ba-toast-close",
                                  title="Hinweis schließen",
                                  **{"aria-label": "Hinweis schließen"})],
@@ -191,6 +221,7 @@ def page(repo: Repository) -> html.Div:
                             ),
                             options_panel(),
                             export_menu(),
+                            report_basket(),
                             # Presentation mode: the header becomes the strip above the map.
                             html.Button("Beenden (Esc)", id=ids.PRESENT_EXIT, n_clicks=0,
                                         className="ba-present-exit",

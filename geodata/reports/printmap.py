@@ -209,6 +209,18 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     ValueError
         German message for an unknown format or paper, or a bad pixel size.
     """
+    fig, dpi, title, label = map_figure(repo, state, fmt, paper, width_px, height_px, labels,
+                                        institutions, style=style, created=created)
+    return save_figure(fig, fmt, dpi, title, label, created or dt.date.today())
+
+
+def map_figure(repo: Repository, state: ViewState, fmt: str, paper: str,
+               width_px: int | None = None, height_px: int | None = None,
+               labels: bool = False, institutions: bool = False, *,
+               style: HouseStyle | None = None, created: dt.date | None = None,
+               ) -> tuple[Figure, float, str, str]:
+    """The print map as a figure (for `render_map`, and for reports that put several pages
+    into one file): ``(figure, dpi, title, subtitle)``. Arguments as `render_map`."""
     lay = _layout(fmt, paper, width_px, height_px)
     style = style or house_style()
     created = created or dt.date.today()
@@ -270,7 +282,7 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     frame.frame()
     frame.scale_bar(lay.print_scale)
     frame.north_arrow()
-    return save_figure(fig, fmt, lay.dpi, md.title, label, created)
+    return fig, lay.dpi, md.title, label
 
 
 def save_figure(fig: Figure, fmt: str, dpi: float, title: str, subject: str,

@@ -145,6 +145,15 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
     indicator without a value then shows its nearest year, marked. Raises
     `geodata.model.errors.UnknownAreaError` for an unknown area.
     """
+    fig, title, sub = profile_figure(repo, area_id, year, style=style, created=created)
+    return save_figure(fig, "pdf", PRINT_DPI, title, sub, created or dt.date.today())
+
+
+def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
+                   style: HouseStyle | None = None, created: dt.date | None = None,
+                   ) -> tuple[Figure, str, str]:
+    """The Steckbrief page as a figure: ``(figure, title, subtitle)`` (see
+    `render_profile_pdf`)."""
     area = repo.area(area_id)
     style = style or house_style()
     created = created or dt.date.today()
@@ -294,4 +303,4 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
             page.text(m, ny, line, 6.5, color=MUTED)
             ny += page.line_h(6.5)
     draw_footer(page, repo, lines, m, w - m, h - m + 0.1, created, synthetic)
-    return save_figure(fig, "pdf", PRINT_DPI, f"Steckbrief {area.name} {year}", sub, created)
+    return fig, f"Steckbrief {area.name} {year}", sub
