@@ -23,7 +23,7 @@ from geodata.reports.style import STATE_STYLE, house_style
 from geodata.views.state import ViewState
 
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 16:9, PowerPoint's own "Breitbild"
-ROWS_PER_SLIDE = 12
+ROWS_PER_SLIDE = 10
 # The slide's table: name, value and the classification (the full table is in the CSV).
 TABLE_COLUMNS = ("Gebiet", None, "Rang (1 = größter Bedarf)", "Klasse", "Hinweis")
 

@@ -14,7 +14,7 @@ import io
 from collections.abc import Callable, Sequence
 
 from docx import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
@@ -24,6 +24,7 @@ from docx.shared import Cm, Pt, RGBColor
 from geodata.model.repository import Repository
 from geodata.reports.content import ViewContent, profile_table, view_content
 from geodata.reports.style import STATE_STYLE, house_style
+from geodata.statistics.numfmt import format_number
 from geodata.views.credits import attribution_lines
 from geodata.views.state import ViewState
 
@@ -47,11 +48,30 @@ def _repeat_header(row) -> None:
     tr_pr.append(el)
 
 
+def _widths(columns: Sequence[str], total_cm: float, first_cm: float,
+            lead: int = 1) -> list[float]:
+    """Column widths: the ``lead`` text columns wide (``first_cm`` shared), numbers evenly."""
+    rest = (total_cm - first_cm) / max(1, len(columns) - lead)
+    return [first_cm / lead] * lead + [rest] * (len(columns) - lead)
+
+
+def _set_widths(table, widths: Sequence[float]) -> None:
+    """Column widths in cm, in the grid (LibreOffice reads it) and every cell (Word)."""
+    table.autofit = False
+    for col, width in zip(table.columns, widths, strict=True):
+        col.width = Cm(width)
+    for row in table.rows:
+        for cell, width in zip(row.cells, widths, strict=True):
+            cell.width = Cm(width)
+
+
 def _table(doc, columns: Sequence[str], rows: Sequence[Sequence[str]],
-           numeric: Sequence[bool], size: float = 8) -> None:
+           numeric: Sequence[bool], size: float = 8,
+           widths: Sequence[float] | None = None) -> None:
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = widths is None
     for cell, name in zip(table.rows[0].cells, columns, strict=True):
         cell.text = ""
         run = cell.paragraphs[0].add_run(name)
@@ -66,6 +86,8 @@ def _table(doc, columns: Sequence[str], rows: Sequence[Sequence[str]],
             run.font.size = Pt(size)
             if numeric[k]:
                 par.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if widths:
+        _set_widths(table, widths)
 
 
 def _picture(doc, png: bytes, alt: str, width_cm: float) -> None:
@@ -94,20 +116,33 @@ def _view(doc, c: ViewContent, color: RGBColor) -> None:
         cells[2].paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
     for cell in legend.columns[0].cells:
         cell.width = Cm(1.2)
+    _set_widths(legend, (1.2, 10.0, 2.0))
     doc.add_paragraph(" · ".join(c.legend_notes)).runs[0].font.size = Pt(8)
-    doc.add_heading("Tabelle", level=2)
-    _table(doc, c.columns, c.rows, c.numeric)
-    if c.truncated:
-        doc.add_paragraph(f"… und {c.truncated} weitere Zeilen: die vollständige Tabelle "
-                          "enthält der CSV- oder XLSX-Export.")
     if c.profile_rows:
         doc.add_heading(c.profile_title, level=2)
         _table(doc, c.profile_columns, c.profile_rows,
-               [False] + [True] * (len(c.profile_columns) - 1))
+               [False] + [True] * (len(c.profile_columns) - 1), size=8.5,
+               widths=_widths(c.profile_columns, 16.6, 6.6))
+    # The view's table has up to ten columns: it gets a landscape page of its own.
+    _landscape(doc, True)
+    doc.add_heading(f"Tabelle: {c.title}", level=2)
+    _table(doc, c.columns, c.rows, c.numeric, widths=_widths(c.columns, 25.0, 8.0, lead=3))
+    if c.truncated:
+        doc.add_paragraph(f"… und {c.truncated} weitere Zeilen: die vollständige Tabelle "
+                          "enthält der CSV- oder XLSX-Export.")
     doc.add_heading("Quellen", level=2)
     for line in c.sources:
         doc.add_paragraph(line, style="List Bullet").runs[0].font.size = Pt(8)
     doc.add_paragraph(c.stand).runs[0].font.size = Pt(8)
+
+
+def _landscape(doc, on: bool) -> None:
+    """Start a new section (page) in landscape or portrait."""
+    section = doc.add_section(WD_SECTION.NEW_PAGE)
+    w, h = section.page_width, section.page_height
+    if on != (w > h):
+        section.page_width, section.page_height = h, w
+    section.orientation = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
 
 
 def _document(repo: Repository):
@@ -137,7 +172,7 @@ def report_docx(repo: Repository, states: Sequence[ViewState],
     color = RGBColor.from_string(house_style().farbe_titel.lstrip("#").upper())
     for k, state in enumerate(states):
         if k:
-            doc.add_page_break()
+            _landscape(doc, False)
         _view(doc, view_content(repo, state, created), color)
     return _save(doc)
 
@@ -157,7 +192,14 @@ def batch_docx(repo: Repository, area_ids: Sequence[str], year: int,
                           next(iter(repo.indicators)), year)
         title, cols, rows = profile_table(repo, state)
         doc.add_heading(title, level=1)
-        _table(doc, cols, rows, [False] + [True] * (len(cols) - 1), size=9)
+        area = repo.areas[area_id]
+        pop = repo.latest_value(area_id, "einwohner")
+        facts = [repo.level(area.level).name, f"Schlüssel {area_id}"]
+        if pop is not None:
+            facts.append(f"{format_number(pop[1].value)} Einwohner ({pop[0]})")
+        doc.add_paragraph(" · ".join(facts))
+        _table(doc, cols, rows, [False] + [True] * (len(cols) - 1), size=8.5,
+               widths=_widths(cols, 16.6, 6.6))
         if progress:
             progress(k + 1)
     doc.add_heading("Quellen", level=2)
