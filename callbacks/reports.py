@@ -113,6 +113,23 @@ def register(app: Dash, repo: Repository) -> None:
                                 "ansichten_", 1)
         return _file(body, fmt, name)
 
+    @server.route("/export/sozialraum.csv")
+    def export_sozialraum() -> Response:
+        from geodata.reports.content import sozialraum_csv, sozialraum_name
+
+        state, _notes = parse_query(request.query_string.decode("utf-8", "replace"), repo)
+        try:
+            body = sozialraum_csv(repo, state)
+        except ValueError as err:
+            return _error(str(err))
+        resp = Response(body, content_type="text/csv; charset=utf-8")
+        slug = re.sub(r"[^a-z0-9]+", "_", sozialraum_name(repo, state).lower()
+                      .replace("ä", "ae").replace("ö", "oe").replace("ü", "ue")
+                      .replace("ß", "ss")).strip("_")[:60] or "sozialraum"
+        resp.headers["Content-Disposition"] = (
+            f'attachment; filename="bildungsatlas_sozialraum_{slug}_{state.jahr}.csv"')
+        return resp
+
     @server.route("/export/serie.<fmt>", methods=["POST"])
     def start_batch(fmt: str) -> Response:
         if fmt not in ("pdf", "docx"):

@@ -184,3 +184,28 @@ def test_reports_of_a_change_map_and_a_need_index(client, index_dir, fmt):
                   "index=frankfurt_chancenindex"):
         resp = client.get(f"/export/bericht.{fmt}?{query}")
         assert resp.status_code == 200, resp.data[:200]
+
+
+def test_named_sozialraum_as_table_and_steckbrief(client):
+    """Bockenheim, Sachsenhausen-Nord and Gallus taken together: the population is the sum
+    of the three 2012 figures of the city's file (read here)."""
+    members = {"Bockenheim", "Sachsenhausen-Nord", "Gallus"}
+    with open(SOURCES / "stadtteile_frankfurt_bevoelkerung_2011_2012.csv",
+              encoding="utf-8") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["jahr"] == "2012"
+                and r["quarter_name"] in members]
+    ids = ",".join(r["quarter_id"] for r in rows)
+    total = sum(int(r["einwohner"]) for r in rows)
+    query = (f"gebiet=06412000&auswahl={ids}&ansicht=sozialraum&name=Sozialraum%20West"
+             "&indikator=einwohner&jahr=2012")
+    resp = client.get("/export/sozialraum.csv?" + query)
+    assert resp.status_code == 200
+    assert "sozialraum_sozialraum_west_2012.csv" in resp.headers["Content-Disposition"]
+    table = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    assert table[0] == ["Sozialraum Sozialraum West 2012"]
+    pop = next(r for r in table if r and r[0].startswith("Einwohnerinnen und Einwohner"))
+    assert pop[1] == str(total)
+    doc = Document(io.BytesIO(client.get("/export/bericht.docx?" + query).data))
+    assert any(p.text == "Sozialraum Sozialraum West 2012" for p in doc.paragraphs)
+    bad = client.get("/export/sozialraum.csv?gebiet=06412000&auswahl=06412000-012")
+    assert bad.status_code == 400 and "zwei" in bad.get_json()["fehler"]

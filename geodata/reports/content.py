@@ -22,7 +22,7 @@ from geodata.statistics.suppression import SYMBOL
 from geodata.views.credits import SYNTHETIC_NOTE, attribution_lines
 from geodata.views.mapdata import legend_labels, legend_notes, unit_in, view_label
 from geodata.views.mapview import compute_map
-from geodata.views.profile import peers_of, profile_rows
+from geodata.views.profile import combined_rows, peers_of, profile_rows
 from geodata.views.state import ViewState
 
 MAX_TABLE_ROWS = 400  # longer tables: the first rows and a note (the CSV has them all)
@@ -77,14 +77,42 @@ def cell_text(value: object, decimals: int) -> str:
 def profile_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
     """(title, columns, rows as text) of the selected area's profile; empty without one
     selected area."""
-    if not state.auswahl or state.weitere:
+    if not state.auswahl:
         return "", (), ()
+    if state.weitere:  # a Sozialraum: the areas taken together (no rank: it has no peers)
+        if state.ansicht != "sozialraum":
+            return "", (), ()
+        return sozialraum_table(repo, state)
     area_id = state.auswahl
     peers = peers_of(repo, area_id)
     parent = repo.display_name(peers.parent) if peers.parent != ROOT else None
     cols = ("Indikator", "Wert", *((parent,) if parent else ()), "Gesamt", "Rang")
+    return (f"Steckbrief {repo.areas[area_id].name} {state.jahr}", cols,
+            _rows(profile_rows(repo, area_id, state.jahr), state.jahr, bool(parent), True))
+
+
+def sozialraum_name(repo: Repository, state: ViewState) -> str:
+    """The Sozialraum's name from the address, or its members' names."""
+    names = [repo.areas[a].name for a in state.selection]
+    return state.name or (" + ".join(names) if len(names) <= 3
+                          else f"{names[0]} + {len(names) - 1} weitere")
+
+
+def sozialraum_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
+    """(title, columns, rows) of the selected areas taken together (summed counts, rates
+    recomputed from summed numerators and denominators)."""
+    members = state.selection
+    parents = {peers_of(repo, a).parent for a in members}
+    parent_id = parents.pop() if len(parents) == 1 else ROOT
+    parent = repo.display_name(parent_id) if parent_id != ROOT else None
+    cols = ("Indikator", "Sozialraum", *((parent,) if parent else ()), "Gesamt")
+    rows = _rows(combined_rows(repo, members, state.jahr), state.jahr, bool(parent), False)
+    return f"Sozialraum {sozialraum_name(repo, state)} {state.jahr}", cols, rows
+
+
+def _rows(rows: list, year: int, parent: bool, ranked: bool) -> tuple:
     out = []
-    for r in profile_rows(repo, area_id, state.jahr):
+    for r in rows:
         dec = r.indicator.decimals
 
         def fmt(value: float | None, st: str, dec: int = dec) -> str:
@@ -92,16 +120,17 @@ def profile_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, .
                 SYMBOL.get(st, SYMBOL["keine_daten"]))
 
         value = fmt(r.value, r.state)
-        if r.year != state.jahr and r.state == "ok":
+        if r.year != year and r.state == "ok":
             value = f"{value} ({r.year})"
         unit = f" ({r.indicator.unit})" if r.indicator.unit else ""
         row = [r.indicator.name + unit, value]
         if parent:
             row.append(fmt(r.parent_value, r.parent_state))
-        row += [fmt(r.overall_value, r.overall_state),
-                f"{r.rank}/{r.rank_of}" if r.rank else "–"]
+        row.append(fmt(r.overall_value, r.overall_state))
+        if ranked:
+            row.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
         out.append(tuple(row))
-    return f"Steckbrief {repo.areas[area_id].name} {state.jahr}", cols, tuple(out)
+    return tuple(out)
 
 
 def view_content(repo: Repository, state: ViewState, created: dt.date,
@@ -139,3 +168,30 @@ def view_content(repo: Repository, state: ViewState, created: dt.date,
         stand=f"Stand: Atlasversion {repo.version}, erstellt am {german_date(created)}",
         synthetic=md.indicator.synthetic,
     )
+
+
+def sozialraum_csv(repo: Repository, state: ViewState) -> bytes:
+    """The Sozialraum's profile as CSV for German Excel (``;``, decimal comma, UTF-8 with BOM;
+    symbols for suppressed values), with its members and the sources below."""
+    import csv
+    import io
+
+    from geodata.statistics.textsafe import safe_text
+
+    if len(state.selection) < 2:
+        raise ValueError("Ein Sozialraum braucht mindestens zwei ausgewählte Gebiete.")
+    title, cols, rows = sozialraum_table(repo, state)
+    buf = io.StringIO()
+    out = csv.writer(buf, delimiter=";", lineterminator="\r\n")
+    out.writerow([safe_text(title)])
+    out.writerow([safe_text(c) for c in cols])
+    for row in rows:
+        out.writerow([safe_text(v.replace(".", "")) if v[:1].isdigit() else safe_text(v)
+                      for v in row])
+    out.writerow([])
+    out.writerow(["Gebiete"] + [safe_text(f"{repo.areas[a].name} ({a})")
+                                for a in state.selection])
+    ind_ids = [i for i in repo.indicators]
+    for line in attribution_lines(repo, ind_ids, False):
+        out.writerow([safe_text(line)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
