@@ -77,36 +77,47 @@ def _map_slide(prs, c: ViewContent, title_color: str) -> None:
           " · ".join(c.sources) + " · " + c.stand, 10, color="#555555")
 
 
+def _row_slides(prs, title: str, heads: Sequence[str], rows: Sequence[Sequence[str]],
+                numeric: Sequence[bool], title_color: str, note: str = "") -> None:
+    """A table on as many slides as it needs, 16 pt, the header on every slide."""
+    pages = max(1, -(-len(rows) // ROWS_PER_SLIDE))
+    for page in range(pages):
+        chunk = rows[page * ROWS_PER_SLIDE:(page + 1) * ROWS_PER_SLIDE]
+        slide = prs.slides.add_slide(prs.slide_layouts[6])
+        _text(slide, Inches(0.4), Inches(0.2), Inches(12.5), Inches(0.8),
+              f"{title} ({page + 1}/{pages})", 24, True, title_color)
+        shape = slide.shapes.add_table(len(chunk) + 1, len(heads), Inches(0.4), Inches(1.1),
+                                       Inches(12.5), Inches(0.42) * (len(chunk) + 1))
+        table = shape.table
+        for j, head in enumerate(heads):
+            table.cell(0, j).text = head
+        for i, row in enumerate(chunk, start=1):
+            for j, text in enumerate(row):
+                table.cell(i, j).text = text
+        for i in range(len(chunk) + 1):
+            for j in range(len(heads)):
+                for par in table.cell(i, j).text_frame.paragraphs:
+                    if numeric[j] and i:
+                        par.alignment = PP_ALIGN.RIGHT
+                    for run in par.runs:
+                        run.font.size = Pt(16)
+        if note and page == pages - 1:
+            _text(slide, Inches(0.4), Inches(6.9), Inches(12.5), Inches(0.4), note, 12)
+
+
 def _table_slides(prs, c: ViewContent, title_color: str) -> None:
     # The value shown on the map: the change column of a change map, else the year's value.
     value_col = 5 if len(c.columns) > 5 and c.columns[5].startswith("Veränderung") else 3
     picks = [1, value_col, len(c.columns) - 4, len(c.columns) - 3, len(c.columns) - 1]
     heads = [c.columns[i] if name is None else name
              for i, name in zip(picks, TABLE_COLUMNS, strict=True)]
-    pages = max(1, -(-len(c.rows) // ROWS_PER_SLIDE))
-    for page in range(pages):
-        chunk = c.rows[page * ROWS_PER_SLIDE:(page + 1) * ROWS_PER_SLIDE]
-        slide = prs.slides.add_slide(prs.slide_layouts[6])
-        _text(slide, Inches(0.4), Inches(0.2), Inches(12.5), Inches(0.8),
-              f"{c.title}: Tabelle ({page + 1}/{pages})", 24, True, title_color)
-        shape = slide.shapes.add_table(len(chunk) + 1, len(picks), Inches(0.4), Inches(1.1),
-                                       Inches(12.5), Inches(0.42) * (len(chunk) + 1))
-        table = shape.table
-        for j, head in enumerate(heads):
-            table.cell(0, j).text = head
-        for i, row in enumerate(chunk, start=1):
-            for j, k in enumerate(picks):
-                table.cell(i, j).text = row[k]
-        for i in range(len(chunk) + 1):
-            for j, k in enumerate(picks):
-                for par in table.cell(i, j).text_frame.paragraphs:
-                    if c.numeric[k] and i:
-                        par.alignment = PP_ALIGN.RIGHT
-                    for run in par.runs:
-                        run.font.size = Pt(16)
-        if c.truncated and page == pages - 1:
-            _text(slide, Inches(0.4), Inches(6.9), Inches(12.5), Inches(0.4),
-                  f"… und {c.truncated} weitere Zeilen (vollständig im CSV-Export)", 12)
+    note = (f"… und {c.truncated} weitere Zeilen (vollständig im CSV-Export)"
+            if c.truncated else "")
+    _row_slides(prs, f"{c.title}: Tabelle", heads, [[r[k] for k in picks] for r in c.rows],
+                [c.numeric[k] for k in picks], title_color, note)
+    if c.profile_rows:  # the selected area's (or Sozialraum's) Steckbrief
+        _row_slides(prs, c.profile_title, c.profile_columns, c.profile_rows,
+                    [False] + [True] * (len(c.profile_columns) - 1), title_color)
 
 
 def report_pptx(repo: Repository, states: Sequence[ViewState],
