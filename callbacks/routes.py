@@ -21,6 +21,7 @@ from geodata.model.provenance import STATUS_LABELS, Provenance
 from geodata.model.repository import Repository
 from geodata.statistics.states import area_state
 from geodata.statistics.suppression import SYMBOL
+from geodata.views.labels import labels_geojson
 from geodata.views.mapview import compute_map
 from geodata.views.state import parse_query
 
@@ -86,7 +87,7 @@ def register(app: Dash, repo: Repository) -> None:
 
     @server.route("/geo/namen/<path:parent>.json")
     def label_points(parent: str) -> Response:
-        return view_geojson(parent, repo.labels_geojson)
+        return view_geojson(parent, lambda p, lvl: labels_geojson(repo, p, lvl))
 
     @server.route("/api/karte")
     def api_map() -> Response:
