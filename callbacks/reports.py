@@ -29,7 +29,6 @@ from dash import Dash
 from flask import Response, request
 
 from geodata.model.repository import Repository
-from geodata.reports.content import MAX_VIEWS
 from geodata.reports.filenames import export_filename
 from geodata.views.state import ViewState, parse_query, view_areas
 
@@ -55,6 +54,10 @@ def _file(body: bytes, fmt: str, name: str) -> Response:
 
 def _views(repo: Repository) -> list[ViewState]:
     """The basket's views (``bericht=``), or the view of the query itself."""
+    # imported here: geodata.reports.content pulls in matplotlib (about 55 MiB per worker
+    # that never makes a report; the stress benchmark's 500 MiB budget)
+    from geodata.reports.content import MAX_VIEWS
+
     pairs = parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
     basket = [v for k, v in pairs if k == "bericht"]
     if len(basket) > MAX_VIEWS:
@@ -90,12 +93,18 @@ def _clean_old_jobs() -> None:
 
 def register(app: Dash, repo: Repository) -> None:
     """Add the report routes."""
-    from geodata.reports.pdfreport import batch_pdf, report_pdf
-    from geodata.reports.slides import report_pptx
-    from geodata.reports.wordreport import batch_docx, report_docx
-
     server = app.server
-    writers = {"docx": report_docx, "pptx": report_pptx, "pdf": report_pdf}
+    # The writers are imported on first use: matplotlib, python-docx and python-pptx cost
+    # about 55 MiB in every worker, most of which never writes a report (the stress
+    # benchmark's budget is 500 MiB per worker).
+    writers = {"docx": ("geodata.reports.wordreport", "report_docx"),
+               "pptx": ("geodata.reports.slides", "report_pptx"),
+               "pdf": ("geodata.reports.pdfreport", "report_pdf")}
+
+    def writer(module: str, name: str):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)
 
     @server.route("/export/bericht.<fmt>")
     def export_report(fmt: str) -> Response:
@@ -104,7 +113,7 @@ def register(app: Dash, repo: Repository) -> None:
                           404)
         try:
             states = _views(repo)
-            body = writers[fmt](repo, states)
+            body = writer(*writers[fmt])(repo, states)
         except ValueError as err:
             return _error(str(err))
         name = export_filename(repo, states[0], fmt)
@@ -155,7 +164,8 @@ def register(app: Dash, repo: Repository) -> None:
                 _write_state(job, status="läuft", fertig=done, gesamt=len(ids), datei=name,
                              format=fmt)
             try:
-                body = (batch_pdf if fmt == "pdf" else batch_docx)(
+                body = (writer("geodata.reports.pdfreport", "batch_pdf") if fmt == "pdf"
+                        else writer("geodata.reports.wordreport", "batch_docx"))(
                     repo, ids, state.jahr, progress=progress)
                 (job / "datei").write_bytes(body)
                 _write_state(job, status="fertig", fertig=len(ids), gesamt=len(ids),
