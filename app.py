@@ -17,6 +17,7 @@ from dash import Dash  # noqa: E402  (the environment must be set before dash lo
 from callbacks import register_all  # noqa: E402
 from geodata.model.repository import Repository
 from geodata.model.settings import load_settings
+from geodata.statistics.published import published
 from geodata.storage.gpkg import DEFAULT_GPKG, load_repository
 from geodata.storage.live import LiveRepository
 from geodata.storage.store import default_store
@@ -46,13 +47,16 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
     # files open. Dash's bundles and every callback answer are compressed.
     app.server.config["COMPRESS_STREAMS"] = False
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
-    app.layout = lambda: page(repo)  # a function: a new indicator appears after an import
-    register_all(app, repo)
+    # Layers and callbacks get only the published atlas: every value they show or export has
+    # passed the disclosure control (geodata.statistics.disclosure); no raw value is in reach.
+    atlas = published(repo)
+    app.layout = lambda: page(atlas)  # a function: a new indicator appears after an import
+    register_all(app, atlas)
     if isinstance(repo, LiveRepository):
         from callbacks.upload import register_upload
 
         repo.attach(app.server)
-        register_upload(app, repo)
+        register_upload(app, repo, atlas)
     return app
 
 

@@ -15,8 +15,8 @@ from geodata.index.allocation import (
     Allocation,
     allocation_params,
 )
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexmap import IndexBundle, index_allocation
 from geodata.views.state import ViewState
 from layers.ids import ALLOC_ERRORS, COMPUTE, vid
@@ -25,7 +25,7 @@ from layers.links import nav_link
 
 
 # --- allocation -------------------------------------------------------------------------------
-def _alloc_form(repo: Repository, state: ViewState, b: IndexBundle) -> html.Div:
+def _alloc_form(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> html.Div:
     s = state.verteilung
     # Only counts that the index's areas have (the chosen one always stays selectable).
     heads = [{"label": i.name, "value": i.id} for i in repo.indicators.values()
@@ -50,7 +50,7 @@ def _alloc_form(repo: Repository, state: ViewState, b: IndexBundle) -> html.Div:
     ], className="ba-form-grid")
 
 
-def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> html.Table:
+def _alloc_table(repo: PublishedAtlas, a: Allocation, classes: dict[str, int]) -> html.Table:
     u = a.unit
     rows = []
     for r in sorted(a.rows, key=lambda r: (-r.difference, repo.areas[r.area_id].name)):
@@ -85,7 +85,7 @@ def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> ht
         id="verteilung-tabelle")
 
 
-def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -> list:
+def index_allocation_panel(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> list:
     """Settings, the split's sums, the table, exports."""
     form = [_alloc_form(repo, state, b),
             html.Div(id=ALLOC_ERRORS, role="alert", className="ba-form-errors"),
@@ -128,7 +128,7 @@ def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -
 
 
 # --- explanation in an area's profile ------------------------------------------------------------
-def area_amount(repo: Repository, state: ViewState, b: IndexBundle, area_id: str) -> list:
+def area_amount(repo: PublishedAtlas, state: ViewState, b: IndexBundle, area_id: str) -> list:
     """The area's line of the budget split with the address's settings."""
     try:
         a = index_allocation(repo, b, state)

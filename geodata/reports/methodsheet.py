@@ -17,8 +17,8 @@ from html import escape
 
 from geodata import __version__
 from geodata.index.definition import CLASSINGS, STANDARDISATIONS
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.credits import attribution_lines
 from geodata.views.indexmap import IndexBundle
 
@@ -45,9 +45,10 @@ def _row(*cells: str, numeric: tuple[int, ...] = ()) -> str:
         for i, c in enumerate(cells)) + "</tr>"
 
 
-def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | None = None,
+def method_sheet_html(repo: PublishedAtlas, bundle: IndexBundle, today: dt.date | None = None,
                       ) -> str:
     """The whole page (UTF-8 HTML)."""
+    repo = published(repo)
     d, res, sens = bundle.definition, bundle.result, bundle.sensitivity
     year = res.year or d.year
     if d.gebiet in repo.areas:

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from matplotlib.lines import Line2D
 
-from geodata.model.repository import Repository
 from geodata.reports.style import (
     MUTED,
     STATE_LEGEND,
@@ -22,6 +21,7 @@ from geodata.reports.style import (
     wrap_text,
 )
 from geodata.statistics.numfmt import format_number, german_date
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.credits import SYNTHETIC_NOTE
 from geodata.views.mapdata import MapData, legend_labels, legend_notes, unit_in
 
@@ -102,7 +102,7 @@ def draw_legend(page: Page, x: float, y: float, width: float, md: MapData,
             y += lh(7)
 
 
-def draw_footer(page: Page, repo: Repository, lines: Sequence[str], x0: float, x1: float,
+def draw_footer(page: Page, repo: PublishedAtlas, lines: Sequence[str], x0: float, x1: float,
             bottom: float, created: dt.date, synthetic: bool) -> float:
     """Attribution lines and the creation line at the bottom; returns the footer's top y."""
     lh = page.line_h(6.5)

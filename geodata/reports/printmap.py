@@ -26,7 +26,6 @@ from matplotlib.figure import Figure
 
 from geodata.model.entities import ROOT
 from geodata.model.institutions import type_of
-from geodata.model.repository import Repository
 from geodata.reports.mapframe import MapFrame
 from geodata.reports.printlegend import draw_footer, draw_legend, legend_parts
 from geodata.reports.shapes import TO_METRIC, metric_point, print_shapes, shapes_extent
@@ -40,6 +39,7 @@ from geodata.reports.style import (
     house_style,
     wrap_text,
 )
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.credits import attribution_lines
 from geodata.views.mapdata import MapData, unit_in, view_label
 from geodata.views.mapview import compute_map
@@ -87,7 +87,7 @@ def _layout(fmt: str, paper: str, width_px: int | None, height_px: int | None) -
     return _Layout(w, h, dpi, scale, portrait, False)
 
 
-def _institution_points(repo: Repository, state: ViewState, ids: Sequence[str],
+def _institution_points(repo: PublishedAtlas, state: ViewState, ids: Sequence[str],
                         ) -> list[tuple[str, str, np.ndarray]]:
     """(plural name, colour, EPSG:25832 points) per institution type in the view."""
     shown = set(ids)
@@ -110,12 +110,12 @@ def _institution_points(repo: Repository, state: ViewState, ids: Sequence[str],
     return out
 
 
-def _parents_above(repo: Repository, ids: Sequence[str]) -> list[str]:
+def _parents_above(repo: PublishedAtlas, ids: Sequence[str]) -> list[str]:
     """The distinct parents of the shown areas (their outlines structure the map)."""
     return list(dict.fromkeys(p for p in (repo.areas[a].parent_id for a in ids) if p != ROOT))
 
 
-def _draw_map(page: Page, frame: MapFrame, repo: Repository, state: ViewState, md: MapData,
+def _draw_map(page: Page, frame: MapFrame, repo: PublishedAtlas, state: ViewState, md: MapData,
               labels: bool, inst_pts: Sequence[tuple[str, str, np.ndarray]]) -> None:
     shapes = print_shapes(repo)
     ids = [a for a in md.area_ids if a in shapes.paths]
@@ -168,7 +168,7 @@ def _draw_map(page: Page, frame: MapFrame, repo: Repository, state: ViewState, m
                           path_effects=halo, clip_on=True)
 
 
-def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
+def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
                width_px: int | None = None, height_px: int | None = None,
                labels: bool = False, institutions: bool = False, *,
                style: HouseStyle | None = None, created: dt.date | None = None) -> bytes:
@@ -191,6 +191,7 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     ValueError
         German message for an unknown format or paper, or a bad pixel size.
     """
+    repo = published(repo)
     lay = _layout(fmt, paper, width_px, height_px)
     style = style or house_style()
     created = created or dt.date.today()
