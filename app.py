@@ -17,6 +17,7 @@ from dash import Dash  # noqa: E402  (the environment must be set before dash lo
 from callbacks import register_all  # noqa: E402
 from geodata.model.repository import Repository
 from geodata.model.settings import load_settings
+from geodata.statistics.disclosure import disclosure
 from geodata.statistics.published import published
 from geodata.storage.gpkg import DEFAULT_GPKG, load_repository
 from geodata.storage.live import LiveRepository
@@ -33,6 +34,7 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
     GeoPackage file instead (no imports)."""
     if repo is None and store is None and os.environ.get("BILDUNGSATLAS_GPKG"):
         repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+        disclosure(repo)  # decided once, before the first request (and before a fork)
     if repo is None:
         repo = LiveRepository(store or default_store(), load_settings())  # type: ignore[assignment]
     app = Dash(
@@ -61,7 +63,8 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
 
 
 def wsgi() -> Any:
-    """WSGI entry point for several workers: ``gunicorn --preload -w 4 'app:wsgi()'``."""
+    """WSGI entry point for several workers: ``gunicorn --preload -w 4 'app:wsgi()'``. The
+    disclosure control is decided before the workers fork, so they share it."""
     return create_app().server
 
 

@@ -115,6 +115,7 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
                 "dezimalstellen": i.decimals, "art": i.kind,
                 "zaehler": i.numerator or None, "nenner": i.denominator or None,
                 "faktor": i.factor, "synthetisch": i.synthetic,
+                "geheimhaltung": i.confidential,
                 "jahre": list(repo.years_for(i.id)),
             }
             for i in repo.indicators.values()

@@ -35,15 +35,17 @@ def headline_split(rows: Sequence[ProfileRow]) -> tuple[list[ProfileRow], list[P
 
 def cell(value: float | None, state: str, decimals: int, year: int | None = None) -> html.Td:
     """A number, or the symbol of its special state (never the suppressed number); ``year``
-    is shown small when the value is not from the map's year."""
+    is shown small when the value (or the suppressed one) is not from the map's year."""
+    note = [html.Span(str(year), className="ba-year-note"), " "] if year is not None else []
     if value is not None and state == "ok":
         if year is None:
             return html.Td(format_number(value, decimals), className="ba-num")
-        return html.Td([html.Span(str(year), className="ba-year-note"), " ",
-                        format_number(value, decimals)], className="ba-num",
+        return html.Td([*note, format_number(value, decimals)], className="ba-num",
                        title=f"Wert von {year}")
-    return html.Td(SYMBOL.get(state, "–"), className="ba-num ba-missing",
-                   title=LABEL.get(state, "keine Daten"))
+    label = LABEL.get(state, "keine Daten")
+    return html.Td([*note, SYMBOL.get(state, "–")] if note else SYMBOL.get(state, "–"),
+                   className="ba-num ba-missing",
+                   title=f"{label} ({year})" if year is not None else label)
 
 
 def reference_cell(c: Cell, decimals: int) -> html.Td:
@@ -163,8 +165,11 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
                 what = rank_label(r.indicator)
                 cells.append(html.Td(f"{r.rank}/{r.rank_of}" if r.rank else "–",
                                      className="ba-num",
-                                     title=(f"{what}: {r.rank} von {r.rank_of} {peers_label}"
-                                            if r.rank else "kein Rang")))
+                                     title=(f"{what}: {r.rank} von {r.rank_of} bewerteten "
+                                            f"Gebieten ({peers_label})" if r.rank
+                                            else "kein Rang"),
+                                     **{"aria-label": f"{what}: {r.rank} von {r.rank_of}"
+                                        if r.rank else "kein Rang"}))
                 cells.append(deviation(r, peers_label))
             cells.append(sparkline(r))
             body.append(html.Tr(cells, className="ba-synth-row" if r.indicator.synthetic

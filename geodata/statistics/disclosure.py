@@ -148,7 +148,9 @@ class _Engine:
         self.value = np.concatenate([t.value, np.array([v.value for v in self.vvals], float)])
         self.state = np.zeros(self.n + len(self.vkeys), dtype=np.int8)
         self.pending: list[int] = []
+        self.unfixed: list[int] = []  # pinned cells the audit could not widen
         self.sums: dict[tuple[str, str, int], tuple[int, np.ndarray] | None] = {}
+        self._triples: dict[tuple[str, str, int], list[tuple[int, int, int, str]]] = {}
 
     # --- cells -------------------------------------------------------------------------------
     def _virtual_cells(self) -> None:
@@ -187,7 +189,7 @@ class _Engine:
         if code < 0 or start == stop:
             return -1
         group = t.area[start:stop]
-        i = int(group.searchsorted(code))
+        i = int(group.searchsorted(np.int32(code)))  # same dtype: no copy of the group
         return start + i if i < stop - start and group[i] == code else -1
 
     def info(self, c: int) -> tuple[str, str, int]:
@@ -233,8 +235,16 @@ class _Engine:
             self.sums[key] = found
         return self.sums[key]
 
-    def triples(self, node: str, ind: str, year: int) -> Iterator[tuple[int, int, int, str]]:
+    def triples(self, node: str, ind: str, year: int) -> list[tuple[int, int, int, str]]:
         """(rate, numerator, denominator, rate id) cells the cell of ``ind`` belongs to."""
+        key = (node, ind, year)
+        found = self._triples.get(key)
+        if found is None:
+            found = self._triples[key] = list(self._find_triples(node, ind, year))
+        return found
+
+    def _find_triples(self, node: str, ind: str, year: int
+                      ) -> Iterator[tuple[int, int, int, str]]:
         rates = [ind] if ind in self.parts else self.rates_of.get(ind, [])
         for rate in rates:
             num, den, _f = self.parts[rate]
@@ -331,86 +341,100 @@ class _Engine:
         unknown = np.flatnonzero(self.state != OK)
         if not len(unknown):
             return []
-        sums: dict[tuple[str, str, int], tuple[int, np.ndarray]] = {}
+        sums: dict[tuple[str | None, str, int], tuple[int, np.ndarray]] = {}
         triples: set[tuple[int, int, int, str]] = set()
         for c in unknown.tolist():
             node, ind, year = self.info(c)
             for key in ((self.parent_node(node), ind, year), (node, ind, year)):
                 s = self.sum_of(*key)
                 if s is not None:
-                    sums[key] = s  # type: ignore[index]
+                    sums[key] = s
             triples.update(self.triples(node, ind, year))
-        cons: list[Any] = [*sums.values(),
-                           *((r, n, d, self.parts[rate][2]) for r, n, d, rate in triples)]
-        n_sums = len(sums)
+        sum_list = [(int(t), parts.tolist()) for t, parts in sums.values()]
+        tri_list = [(r, n, d, self.parts[rate][2]) for r, n, d, rate in triples]
         inf = math.inf
-        lo, hi = self.value.copy(), self.value.copy()
-        lo[unknown], hi[unknown] = 0.0, inf
-        is_unknown = self.state != OK
         is_count = self._count_cells()
+        value = self.value
+        lo: dict[int, float] = dict.fromkeys(unknown.tolist(), 0.0)
+        hi: dict[int, float] = dict.fromkeys(unknown.tolist(), inf)
+        counted = {c: bool(is_count[c]) for c in lo}
         where: dict[int, list[int]] = {}
-        for k, con in enumerate(cons):
-            cells = [con[0], *con[1].tolist()] if k < n_sums else list(con[:3])
-            for c in cells:
-                if is_unknown[c]:
+        for k, (t, parts) in enumerate(sum_list):
+            for c in (t, *parts):
+                if c in lo:
                     where.setdefault(c, []).append(k)
-        queue = list(range(len(cons)))
+        n_sums = len(sum_list)
+        for k, (r, n, d, _f) in enumerate(tri_list):
+            for c in (r, n, d):
+                if c in lo:
+                    where.setdefault(c, []).append(n_sums + k)
+        queue = list(range(n_sums + len(tri_list)))
         queued = set(queue)
 
-        def tighten(cells: np.ndarray, low: np.ndarray, high: np.ndarray) -> None:
-            keep = is_unknown[cells]
-            cells, low, high = cells[keep], low[keep], high[keep]
-            if not len(cells):
+        def get(c: int) -> tuple[float, float]:
+            if c in lo:
+                return lo[c], hi[c]
+            v = float(value[c])
+            return v, v
+
+        def tighten(c: int, low: float, high: float) -> None:
+            if c not in lo:
                 return
-            cnt = is_count[cells]
-            with np.errstate(invalid="ignore"):
-                low = np.where(cnt & np.isfinite(low), np.ceil(low - 1e-9), low)
-                high = np.where(cnt & np.isfinite(high), np.floor(high + 1e-9), high)
-            new_lo, new_hi = np.maximum(lo[cells], low), np.minimum(hi[cells], high)
-            moved = (new_lo > lo[cells] + 1e-12) | (new_hi < hi[cells] - 1e-12)
-            lo[cells], hi[cells] = new_lo, new_hi
-            for c in cells[moved].tolist():
+            if counted[c]:
+                low = math.ceil(low - 1e-9) if low > -inf else low
+                high = math.floor(high + 1e-9) if high < inf else high
+            old_lo, old_hi = lo[c], hi[c]
+            new_lo, new_hi = max(old_lo, low), min(old_hi, high)
+            if new_lo > old_lo + 1e-12 or new_hi < old_hi - 1e-12:
+                lo[c], hi[c] = new_lo, new_hi
                 for k in where.get(c, ()):
                     if k not in queued:
                         queued.add(k)
                         queue.append(k)
 
-        steps = 0
-        while queue and steps < _PASSES * len(cons):
-            steps += 1
+        budget = _PASSES * len(queue)
+        while queue and budget:
+            budget -= 1
             k = queue.pop()
             queued.discard(k)
             if k < n_sums:
-                total, parts = cons[k]
-                pl, ph = lo[parts], hi[parts]
-                s_lo = float(pl.sum())
-                infinite = np.isinf(ph)
-                n_inf = int(infinite.sum())
-                finite_hi = float(ph[~infinite].sum())
-                tighten(np.array([total]), np.array([s_lo]),
-                        np.array([inf if n_inf else finite_hi]))
-                rest_hi = np.where(n_inf - infinite > 0, inf,
-                                   finite_hi - np.where(infinite, 0.0, ph))
-                tighten(parts, lo[total] - rest_hi, hi[total] - (s_lo - pl))
+                total, parts = sum_list[k]
+                bounds = [get(p) for p in parts]
+                s_lo = sum(b[0] for b in bounds)
+                finite_hi = sum(b[1] for b in bounds if b[1] < inf)
+                n_inf = sum(1 for b in bounds if b[1] == inf)
+                t_lo, t_hi = get(total)
+                tighten(total, s_lo, inf if n_inf else finite_hi)
+                t_lo, t_hi = get(total)
+                for p, (p_lo, p_hi) in zip(parts, bounds, strict=True):
+                    if p in lo:
+                        others_inf = n_inf - (p_hi == inf)
+                        rest_hi = inf if others_inf else finite_hi - (p_hi if p_hi < inf else 0)
+                        tighten(p, t_lo - rest_hi, t_hi - (s_lo - p_lo))
             else:
-                r, n, d, f = cons[k]
-                r_lo, r_hi, n_lo, n_hi, d_lo, d_hi = (float(x) for x in (
-                    lo[r], hi[r], lo[n], hi[n], lo[d], hi[d]))
-                tighten(np.array([r, n, d]), np.array([
-                    f * n_lo / d_hi if 0 < d_hi < inf else 0.0,
-                    r_lo * d_lo / f,
-                    f * n_lo / r_hi if 0 < r_hi < inf else 0.0]), np.array([
-                    f * n_hi / d_lo if d_lo > 0 and n_hi < inf else inf,
-                    r_hi * d_hi / f if r_hi < inf and d_hi < inf else inf,
-                    f * n_hi / r_lo if r_lo > 0 and n_hi < inf else inf]))
-        a, b = lo[unknown], hi[unknown]
-        finite = np.isfinite(b)
-        cnt = is_count[unknown]
-        dec = self._cell_decimals(unknown)
-        scale = 10.0 ** dec
-        same_rounding = np.floor(a * scale + 0.5) == np.floor(b * scale + 0.5)
-        pinned = finite & np.where(cnt, b - a < 1, same_rounding)
-        return unknown[pinned].tolist()
+                r, n, d, f = tri_list[k - n_sums]
+                (r_lo, r_hi), (n_lo, n_hi), (d_lo, d_hi) = get(r), get(n), get(d)
+                tighten(r, f * n_lo / d_hi if 0 < d_hi < inf else 0.0,
+                        f * n_hi / d_lo if d_lo > 0 and n_hi < inf else inf)
+                tighten(n, r_lo * d_lo / f,
+                        r_hi * d_hi / f if r_hi < inf and d_hi < inf else inf)
+                tighten(d, f * n_lo / r_hi if 0 < r_hi < inf else 0.0,
+                        f * n_hi / r_lo if r_lo > 0 and n_hi < inf else inf)
+        pinned = []
+        for c in lo:
+            a, b = lo[c], hi[c]
+            if b == inf:
+                continue
+            if counted[c]:
+                if b - a < 1:
+                    pinned.append(c)
+            else:
+                dec = self.decimals.get(self.info(c)[1], 1)
+                scale = 10.0 ** dec
+                if math.floor(a * scale + 0.5) == math.floor(b * scale + 0.5):
+                    pinned.append(c)
+        self.unfixed = pinned
+        return pinned
 
     def _count_cells(self) -> np.ndarray:
         ids = self.t.indicator_ids
@@ -455,8 +479,11 @@ class _Engine:
             pinned = self._audit()
             if not pinned:
                 break
+            suppressed = int((self.state != OK).sum())
             for c in pinned:
                 self._widen(c)
+            if int((self.state != OK).sum()) == suppressed:
+                break  # nothing more to suppress for them (see `unfixed`)
             self._drain()
         audited = int((self.state != OK).sum()) - before
         rows = self.state[: self.n].copy()
