@@ -17,7 +17,7 @@ from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from callbacks.exports import _download, _error
-from geodata.index.allocation import METHODS, parse_allocation
+from geodata.index.allocation import METHODS, UNRATED_RULES, parse_allocation
 from geodata.index.atlas import check_definition, compute_index_for
 from geodata.index.definition import DefinitionError, IndexDefinition
 from geodata.index.files import find_definition, index_dir, slugify, store_definition
@@ -175,13 +175,16 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
                 ("Budget", f"{format_number(alloc.budget)} {alloc.unit}"),
                 ("Sockel je Kopf", f"{format_number(settings.sockel, 1)} % = "
                  f"{format_number(alloc.base_budget)} {alloc.unit}"),
-                ("Köpfe", repo.indicator(settings.koepfe).name),
+                ("Köpfe", alloc.heads_label or repo.indicator(settings.koepfe).name),
                 ("Rest nach Bedarf", f"{METHODS[alloc.method]}: "
                  f"{format_number(alloc.need_budget)} {alloc.unit}"),
                 *((("Klassenfaktoren", "; ".join(
                     f"Klasse {c}: {format_number(f, 2)}" for c, f in
                     settings.multipliers(bundle.result.k).items())),)
                   if alloc.method == "klassen" else ()),
+                ("Nicht bewertete Gebiete", UNRATED_RULES[settings.unbewertet]),
+                *((f"nicht bewertet: {names.get(u.area_id, u.area_id)}",
+                   f"{u.reason} – {u.rule}") for u in alloc.unrated),
                 ("Rundung", "ganze Beträge, größte Reste; Summe = Budget"),
                 *(("Hinweis", n) for n in alloc.notes)]
         return _download(allocation_xlsx(alloc, names, meta), "xlsx", name)

@@ -53,7 +53,7 @@ def peer_values(repo: PublishedAtlas, parent: str, peers: Sequence[str], ind: In
     """The shown ("ok") values of the peers in one year, as published."""
     repo = published(repo)
     del parent  # the published atlas judges every area among all its sums
-    col = repo.column(peers, ind.id, year)
+    col = repo.column(peers, ind.id, year, counts=False)
     return {a: v for a, v, s in zip(peers, col.values, col.states, strict=True)
             if s == "ok" and v is not None}
 

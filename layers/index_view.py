@@ -158,7 +158,16 @@ def index_explanation(repo: PublishedAtlas, state: ViewState, area_id: str) -> l
     if sc is None:
         ex = res.excluded.get(area_id)
         text = ex.text if ex else "nicht im Index (liegt nicht im bewerteten Gebiet)"
-        return [html.Section([title, html.P(text[0].upper() + text[1:] + ".")],
+        extra = []
+        part = res.partial.get(area_id)
+        if part is not None:
+            extra.append(html.P(
+                f"Teilindex aus den {len(part.used)} von {len(b.definition.indicators)} "
+                f"Indikatoren mit veröffentlichtem Wert: {_signed(part.value)} (Klasse "
+                f"{part.cls} von {res.k}); die Verteilung kann ihn für den Bedarfsanteil "
+                "nutzen (Reiter „Verteilung“).", className="ba-footnote",
+                id="index-teilindex"))
+        return [html.Section([title, html.P(text[0].upper() + text[1:] + "."), *extra],
                              className="ba-ix-explain", id="index-erklaerung")]
     # z-values are centred at 0; percentile ranks and min-max values at 0.5 (an average
     # area), so a bar shows how much an indicator raises or lowers the need.

@@ -23,7 +23,6 @@ from tests.smallatlas import small_repository
 from tests.test_disclosure import (
     AREAS,
     CATALOGUE,
-    DATA,
     G1,
     G2,
     Q11,
@@ -31,6 +30,7 @@ from tests.test_disclosure import (
     Q21,
     Q23,
     Y,
+    three_level_values,
 )
 
 
@@ -95,11 +95,7 @@ def test_no_small_count_in_any_download_of_frankfurts_quarters(demo_attack):
 
 @pytest.fixture(scope="module")
 def small():
-    values = {}
-    for q, row in DATA.items():
-        for ind, v in zip(("kinder", "foerder", "betreut", "z"), row, strict=True):
-            values[(q, ind, Y)] = v
-    return values
+    return three_level_values()
 
 
 def test_the_hand_made_case(small):

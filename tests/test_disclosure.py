@@ -36,13 +36,15 @@ DATA = {
 # G2 kinder 152, foerder 18, betreut 111, z 15; K kinder 302, foerder 35, betreut 206, z 16.
 
 
+def three_level_values() -> dict[tuple[str, str, int], float]:
+    """The quarters' counts of `DATA` as {(area, indicator, year): value}."""
+    return {(q, ind, Y): v for q, row in DATA.items()
+            for ind, v in zip(("kinder", "foerder", "betreut", "z"), row, strict=True)}
+
+
 @pytest.fixture(scope="module")
 def three_levels():
-    values = {}
-    for q, row in DATA.items():
-        for ind, v in zip(("kinder", "foerder", "betreut", "z"), row, strict=True):
-            values[(q, ind, Y)] = v
-    return small_repository(AREAS, CATALOGUE, values)
+    return small_repository(AREAS, CATALOGUE, three_level_values())
 
 
 def suppressed(repo, ind_id):
@@ -157,3 +159,22 @@ def test_land_references_where_the_atlas_covers_two_laender():
         == "gesperrt"
     assert atlas.reference("land:08", "n", Y).value == 51
     assert atlas.reference(ROOT, "n", Y).value == 91
+
+
+def test_the_published_atlas_has_no_way_to_a_raw_value(repo):
+    """What layers and callbacks get: no value table, no stored totals, and every reading
+    method gives a suppressed cell as its state only."""
+    atlas = published(repo)
+    for name in ("table", "values", "overall", "latest_value", "values_for"):
+        assert not hasattr(atlas, name), name
+    quarters = repo.children_of("06412000")
+    col = atlas.column(quarters, "quote_ohne_abschluss", 2023)
+    secret = [a for a, s in zip(quarters, col.states, strict=True) if s == "gesperrt"]
+    assert secret
+    for a in secret:
+        raw = repo.value(a, "quote_ohne_abschluss", 2023)
+        c = atlas.cell(a, "quote_ohne_abschluss", 2023)
+        assert c.value is None and atlas.value(a, "quote_ohne_abschluss", 2023) is None
+        assert raw is not None and (c.numerator is None or c.denominator is None)
+        assert atlas.latest(a, "quote_ohne_abschluss")[1].value is None
+        assert atlas.combined([a, quarters[1]], "quote_ohne_abschluss", 2023).value is None

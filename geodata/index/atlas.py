@@ -63,7 +63,7 @@ def population_values(repo: Any, area_ids: Sequence[str], indicator_id: str,
     year each value comes from. One column read per year."""
     repo = published(repo)
     years = repo.years_for(indicator_id)
-    cols = {y: repo.column(area_ids, indicator_id, y) for y in years}
+    cols = {y: repo.column(area_ids, indicator_id, y, counts=False) for y in years}
     out: dict[str, float | None] = {}
     used: dict[str, int] = {}
     for i, a in enumerate(area_ids):
@@ -95,7 +95,7 @@ def index_input(repo: Any, definition: IndexDefinition, year: int | None = None)
     states: dict[str, dict[str, str]] = {}
     for spec in definition.indicators:
         ind = repo.indicator(spec.id)
-        col = repo.column(ids, ind.id, year)
+        col = repo.column(ids, ind.id, year, counts=False)
         values[spec.id] = {a: v if s == "ok" else None
                            for a, v, s in zip(ids, col.values, col.states, strict=True)}
         states[spec.id] = dict(zip(ids, col.states, strict=True))

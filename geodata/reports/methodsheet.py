@@ -91,7 +91,15 @@ def method_sheet_html(repo: PublishedAtlas, bundle: IndexBundle, today: dt.date 
     else:
         rule = (f"Die {_n(100 * c.share, 1)} % der bewerteten Gebiete mit dem höchsten "
                 "Indexwert bilden die oberste Klasse.")
-    excl = "".join(f"<li>{escape(repo.areas[a].name)} ({escape(a)}): {escape(ex.text)}</li>"
+    def partial(a: str) -> str:
+        part = res.partial.get(a)
+        if part is None:
+            return ""
+        return (f" – Teilindex aus {len(part.used)} von {len(d.indicators)} Indikatoren: "
+                f"{_n(part.value)} (Klasse {part.cls}), für die Verteilung")
+
+    excl = "".join(f"<li>{escape(repo.areas[a].name)} ({escape(a)}): {escape(ex.text)}"
+                   f"{partial(a)}</li>"
                    for a, ex in res.excluded.items()) or "<li>keine</li>"
     variants = "".join(_row(escape(v.label), str(len(v.changed)), escape(", ".join(
         repo.areas[a].name for a in v.changed)) or "–", numeric=(1,)) for v in sens.variants)

@@ -85,12 +85,12 @@ def indicator_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     ind = repo.indicator(state.indikator)
     opt = state.karte
     rule = repo.rule
-    col = repo.column(ids, ind.id, state.jahr)
+    col = repo.column(ids, ind.id, state.jahr, counts=False)
     states, raw = list(col.states), list(col.values)
     unit = ind.unit
     title = f"{ind.name} {state.jahr}"
     if opt.vergleich is not None:
-        old_col = repo.column(ids, ind.id, opt.vergleich)
+        old_col = repo.column(ids, ind.id, opt.vergleich, counts=False)
         states = [worse_state(a, b) for a, b in zip(states, old_col.states, strict=True)]
         raw = [None if a is None or b is None else round_half_up(a - b, ind.decimals)
                for a, b in zip(raw, old_col.values, strict=True)]
@@ -102,7 +102,7 @@ def indicator_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     if opt.fest and opt.vergleich is None:
         pooled = []
         for year in repo.years_for(ind.id, ids):
-            year_col = repo.column(ids, ind.id, year)
+            year_col = repo.column(ids, ind.id, year, counts=False)
             pooled += [v for v, s in zip(year_col.values, year_col.states, strict=True)
                        if s == "ok" and v is not None]
 

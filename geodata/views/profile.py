@@ -184,14 +184,17 @@ def profile_rows(repo: PublishedAtlas, area_id: str, year: int) -> list[ProfileR
         own_cell = Cell(None, "keine_daten")
         rank, rank_of, z = None, 0, None
         for y in repo.years_for(ind.id):
-            own = repo.cell(area_id, ind.id, y)
+            col = _peer_column(repo, peers, ind, y) if pos is not None else None
+            # The area's own cell: as on the map when it is shown itself (read once per view
+            # for all its areas), else its own (a Gemeinde shown as its Kreis).
+            own = col.cell(pos) if col is not None and pos is not None and \
+                peers.shown == area_id else repo.cell(area_id, ind.id, y)
             trend.append((y, own.value if own.state == "ok" else None))
             if y != shown_year:
                 continue
             own_cell = own
-            if pos is None:  # not on the map (cannot happen for areas of the atlas)
+            if col is None or pos is None:  # not on the map (not for areas of the atlas)
                 continue
-            col = _peer_column(repo, peers, ind, y)
             ok = [v if s == "ok" else None for v, s in zip(col.values, col.states, strict=True)]
             rank = ranks(ok, need_sign(ind))[pos]
             present = [v for v in ok if v is not None]
