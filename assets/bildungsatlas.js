@@ -260,13 +260,19 @@
       (tag === "INPUT" && !/^(checkbox|radio|button|submit|range)$/.test(t.type || ""));
     const inOpenList = t.closest && t.closest(".dash-dropdown-options, [aria-expanded=true]");
     if (typing || inOpenList) { return; }
+    const app = document.getElementById("app");
+    const present = app && app.classList.contains("ba-present");
     if (ev.key === "Escape") {
-      const app = document.getElementById("app");
-      if (app && app.classList.contains("ba-present")) { clickIf("praesentation-ende"); }
+      if (present) { clickIf("praesentation-ende"); }
       else { clickIf("zurueck"); }
     } else if ((ev.key === "ArrowLeft" || ev.key === "ArrowRight") &&
                !(t.closest && t.closest(".leaflet-container, [role=listbox]"))) {
       if (clickIf(ev.key === "ArrowLeft" ? "jahr-zurueck" : "jahr-vor")) { ev.preventDefault(); }
+    } else if (present && (ev.key === "PageUp" || ev.key === "PageDown")) {
+      // Presenter remotes send these: previous and next year.
+      if (clickIf(ev.key === "PageUp" ? "jahr-zurueck" : "jahr-vor")) { ev.preventDefault(); }
+    } else if (present && ev.key === "Backspace") {
+      if (clickIf("zurueck")) { ev.preventDefault(); }  // one level up
     }
   });
 

@@ -5,7 +5,8 @@ Run: ``python -m bench.bench_export``. Renders A4 landscape PNGs at 300 dpi (350
 from the view state, as the export route does, each the median of repeated runs after one
 warm-up run (the first export of a repository also projects the display geometry to
 EPSG:25832 once; that one-off cost is printed separately). Also times the PDF of the same
-views, a profile PDF and the CSV/XLSX tables. Prints seconds; never part of the test suite.
+views, a profile PDF and the CSV/XLSX tables, and the Word and PowerPoint reports (one view,
+a basket of three, the batch of Steckbriefe). Prints seconds; never part of the test suite.
 """
 
 from __future__ import annotations
@@ -67,6 +68,34 @@ def main() -> None:
         ("Tabelle 1528 Gemeinden, XLSX", lambda: export.table_xlsx(repo, state)),
     ):
         med, worst = _median(fn)
+        print(f"{label:56} {med:6.2f} s {worst:6.2f} s")
+    _office(repo)
+
+
+def _office(repo) -> None:
+    """Word and PowerPoint of one view (goal: under 2 s), the batch of the 14 Steckbriefe of
+    Groß-Gerau (goal: under 15 s)."""
+    from geodata.reports.pdfreport import batch_pdf
+    from geodata.reports.slides import report_pptx
+    from geodata.reports.wordreport import batch_docx, report_docx
+
+    one, _ = parse_query("gebiet=06433&auswahl=06433001&indikator=sgb2_quote_u15&jahr=2023",
+                         repo)
+    three = [parse_query(q, repo)[0] for q in (
+        "indikator=sgb2_quote_u15&jahr=2023", "gebiet=06433&indikator=einwohner&jahr=2023",
+        "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023")]
+    gemeinden = list(repo.children_of("06433"))
+    for label, fn, runs in (
+        ("Bericht einer Ansicht, DOCX (Karte, Tabelle, Steckbrief)",
+         lambda: report_docx(repo, [one]), RUNS),
+        ("Bericht einer Ansicht, PPTX", lambda: report_pptx(repo, [one]), RUNS),
+        ("Berichtskorb mit 3 Ansichten, DOCX", lambda: report_docx(repo, three), 3),
+        ("Steckbriefe der 14 Gemeinden Groß-Geraus, PDF",
+         lambda: batch_pdf(repo, gemeinden, 2023), 3),
+        ("Steckbriefe der 14 Gemeinden Groß-Geraus, DOCX",
+         lambda: batch_docx(repo, gemeinden, 2023), 3),
+    ):
+        med, worst = _median(fn, runs)
         print(f"{label:56} {med:6.2f} s {worst:6.2f} s")
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
@@ -132,10 +133,15 @@ def _next_state(
         if trigger in (ids.PRESENT, ids.PRESENT_EXIT):
             present = trigger == ids.PRESENT
         params = params_from_controls(inp["controls"], present)
+        if trigger == ids.PRESENT and not state.karte.praesentation:
+            params["fest"] = "an"  # in a meeting a colour means the same in every year
         if params.get("methode") == "manuell" and not params.get("grenzen"):
             # Start from the boundaries on screen instead of refusing an empty field.
             params["grenzen"] = breaks_param(suggest_manual_breaks(repo, state))
         state = replace(state, karte=parse_options(params, notes))
+    elif isinstance(trigger, dict) and trigger.get("type") == ids.SOZIALRAUM_NAME_TYPE:
+        state, notes = parse_query(to_query(replace(state, name=None)) + "&" + urlencode(
+            {"name": ctx.triggered[0]["value"] or ""}), repo)  # checked like the address
     elif isinstance(trigger, dict) and trigger.get("type") == ids.CRUMB_TYPE:
         state = goto(state, str(trigger.get("area", ROOT)), repo)
     state, more = fit_year(state, repo)
@@ -146,7 +152,10 @@ def _next_state(
 def _panel_key(state: ViewState) -> str:
     """What the panel shows depends on; an unchanged key sends no panel."""
     charts = state.ansicht == "diagramme"
-    return "|".join([",".join(state.selection), state.ansicht, state.einrichtung or "",
+    if state.tabelle:  # the table shows the map's numbers: any change of the map counts
+        return "tabelle|" + to_query(replace(state, karte=replace(state.karte,
+                                                                  praesentation=False)))
+    return "|".join([",".join(state.selection), state.ansicht, state.name or "", state.einrichtung or "",
                      str(state.jahr), state.indikator if charts else "",
                      state.streuung or "" if charts else "", state.index or "",
                      repr(state.verteilung) if state.index_tab == "verteilung" else "",
@@ -218,6 +227,7 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
             "year_prev": Input(ids.YEAR_PREV, "n_clicks"),
             "year_next": Input(ids.YEAR_NEXT, "n_clicks"),
             "crumbs": Input({"type": ids.CRUMB_TYPE, "area": ALL}, "n_clicks"),
+            "sozialraum_name": Input({"type": ids.SOZIALRAUM_NAME_TYPE, "name": ALL}, "value"),
         },
         state={
             "click": State(ids.CHOROPLETH, "clickData"),
@@ -235,7 +245,8 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
             trigger = None  # the page's first render is always from the address (a store
             # mounting may report itself as changed)
         search = inp["search"]
-        if isinstance(trigger, dict) and not ctx.triggered[0]["value"]:
+        if isinstance(trigger, dict) and not ctx.triggered[0]["value"] and (
+                trigger.get("type") != ids.SOZIALRAUM_NAME_TYPE):
             raise PreventUpdate  # new breadcrumb buttons appearing, not a click
         if trigger == ids.SEARCH and not (inp["search_text"] or "").strip():
             raise PreventUpdate  # Enter in an empty search box
@@ -280,7 +291,7 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
             "level": state.ebene or "",
             "level_options": level_options(repo, state) if geo_changed or restore else nu,
             "controls": control_values(state.karte) if restore or trigger in (
-                ids.METHOD, ids.PALETTE) else {c: nu for c in OPTION_CONTROLS},
+                ids.METHOD, ids.PALETTE, ids.PRESENT) else {c: nu for c in OPTION_CONTROLS},
             "geo": new_geo if geo_changed else nu,
             "hideout": mv.hideout,
             "viewport": viewport(repo, state.gebiet, animate=not first)

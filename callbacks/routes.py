@@ -19,6 +19,7 @@ from geodata.model.entities import ROOT
 from geodata.model.errors import UnknownAreaError
 from geodata.statistics.published import PublishedAtlas
 from geodata.statistics.suppression import SYMBOL
+from geodata.views.labels import labels_geojson
 from geodata.views.mapview import compute_map
 from geodata.views.state import parse_query
 
@@ -78,7 +79,7 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
 
     @server.route("/geo/namen/<path:parent>.json")
     def label_points(parent: str) -> Response:
-        return view_geojson(parent, repo.labels_geojson)
+        return view_geojson(parent, lambda p, lvl: labels_geojson(repo, p, lvl))
 
     @server.route("/api/karte")
     def api_map() -> Response:

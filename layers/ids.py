@@ -103,3 +103,11 @@ def fid(name: str) -> dict[str, str]:
 def vid(name: str) -> dict[str, str]:
     """Dash id of an allocation form field."""
     return {"type": ALLOC_FIELD, "name": name}
+
+
+SOZIALRAUM_NAME_TYPE = "sozialraum-name"
+
+
+def sozialraum_name() -> dict[str, str]:
+    """Pattern-matching id of the Sozialraum's name field (exists only on its tab)."""
+    return {"type": SOZIALRAUM_NAME_TYPE, "name": "x"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-from dash import html
+from dash import dcc, html
 
 from geodata.model.entities import ROOT, Institution
 from geodata.model.institutions import type_of, types_in
@@ -26,12 +26,14 @@ from geodata.views.profile import (
     profile_rows,
 )
 from geodata.views.state import MULTI_TABS, SINGLE_TABS, ViewState
+from layers import ids
 from layers.charts import charts
 from layers.index_form import index_list, new_index_panel
 from layers.index_view import index_explanation, index_panel
 from layers.legend import SYNTHETIC_LABEL, synthetic_badge
 from layers.links import nav_link, tab_nav
 from layers.profile_view import cell, headline_split, profile_table
+from layers.table_view import area_table, panel_switch
 
 HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquote_u3",
             "quote_ohne_abschluss")
@@ -99,6 +101,24 @@ def sozialraum(repo: PublishedAtlas, state: ViewState) -> list:
     pop_row = next((r for r in rows if r.indicator.id == POPULATION), None)
     pop = combined_population(repo, members, pop_row.year) if pop_row else None
     return [
+        html.Div([
+            # The label wraps the field: its accessible name (dcc.Input takes no aria-*).
+            html.Label([html.Span("Name des Sozialraums (steht in der Adresse und in den "
+                                  "Exporten)", className="ba-form-label"),
+                        dcc.Input(id=ids.sozialraum_name(), type="text",
+                                  value=state.name or "", debounce=True, maxLength=60,
+                                  placeholder="z. B. Sozialraum West",
+                                  className="ba-input ba-sozialraum-name")],
+                       className="ba-sozialraum-label"),
+        ], className="ba-field ba-sozialraum-feld"),
+        html.Div([
+            html.A("Steckbrief des Sozialraums (Word)", href="/export/bericht.docx",
+                   className="ba-button ba-export ba-inline-export",
+                   **{"data-export": "/export/bericht.docx", "data-extra": ""}),
+            html.A("Tabelle des Sozialraums (CSV)", href="/export/sozialraum.csv",
+                   className="ba-button ba-export ba-inline-export",
+                   **{"data-export": "/export/sozialraum.csv", "data-extra": ""}),
+        ], className="ba-actions"),
         html.P(["Zusammengefasst aus ", html.Strong(f"{len(members)} Gebieten"), ": ",
                 ", ".join(repo.areas[a].name for a in members), ". Anzahlen sind summiert, "
                 "Quoten aus summierten Zählern und Nennern neu berechnet (nicht gemittelt)."],
@@ -256,8 +276,17 @@ def institution_panel(repo: PublishedAtlas, state: ViewState) -> list:
 
 
 def render_panel(repo: PublishedAtlas, state: ViewState) -> list:
-    """The panel for the state (see module docstring)."""
+    """The panel for the state (see module docstring), below the switch between profile and
+    the table view of the map's areas."""
     repo = published(repo)
+    if state.tabelle:
+        return [panel_switch(state), html.H2("Tabelle der Gebiete", id="profil-titel",
+                                             className="ba-panel-title"),
+                *area_table(repo, state)]
+    return [panel_switch(state), *_panel(repo, state)]
+
+
+def _panel(repo: PublishedAtlas, state: ViewState) -> list:
     if state.einrichtung:
         return institution_panel(repo, state)
     sel = state.selection
@@ -269,7 +298,8 @@ def render_panel(repo: PublishedAtlas, state: ViewState) -> list:
             return index_panel(repo, state)
         return index_list(repo, state) if tab == "indizes" else new_index_panel(repo, state)
     if len(sel) > 1:
-        title = f"{len(sel)} Gebiete ausgewählt"
+        title = (f"Sozialraum „{state.name}“" if state.name and state.ansicht == "sozialraum"
+                 else f"{len(sel)} Gebiete ausgewählt")
         sub = _combined_name(repo, sel)
         tabs = MULTI_TABS
         body = {"vergleich": vergleich, "sozialraum": sozialraum}.get(state.ansicht)

@@ -7,6 +7,7 @@ Counts that only serve as numerator or denominator of a rate in the profile are 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import quote
 
@@ -125,9 +126,49 @@ def deviation(row: ProfileRow, peers_label: str) -> html.Td:
     )
 
 
+VOWELS = frozenset("aeiouäöüy")
+_LONG_WORD = re.compile(r"[^\W\d_]{13,}")
+# Consonant groups that start a syllable together (longest first).
+_ONSETS = ("schr", "spr", "str", "sch", "ch", "qu", "pf", "tr", "br", "dr", "fr", "gr", "kr",
+           "pr", "bl", "fl", "gl", "kl", "pl")
+_KEEP = ("ch", "ck", "sch", "ph", "th", "ng", "qu")  # never split inside these
+
+
+def _breaks(word: str) -> list[int]:
+    """Positions in ``word`` where a syllable starts: before a consonant (or onset group)
+    that is followed by a vowel, after a vowel (V|CV) or after vowel + consonant (VC|CV);
+    never within three letters of either end."""
+    low = word.lower()
+    out = []
+    for i in range(3, len(low) - 3):
+        onset = next((o for o in _ONSETS if low.startswith(o, i)), low[i])
+        nxt = i + len(onset)
+        if low[i] in VOWELS or nxt >= len(low) or low[nxt] not in VOWELS:
+            continue
+        if any(low.startswith(o, j) and j + len(o) > i for o in _ONSETS
+               for j in (i - 3, i - 2, i - 1) if j >= 0):
+            continue  # inside a group that starts its syllable together ("t|r")
+        if low[i - 1] in VOWELS or (low[i - 2] in VOWELS and not any(
+                low.startswith(k, j) for k in _KEEP for j in (i - 2, i - 1))):
+            out.append(i)
+    return out
+
+
+def soft_hyphens(text: str) -> str:
+    """Long words with soft hyphens where syllables start ("Ein­schu­lungs­un­ter­su­chung"),
+    so that a narrow table wraps a name instead of clipping it or its numbers. Browsers show
+    a hyphen only where they break a line; screen readers ignore it."""
+    def split(match: re.Match[str]) -> str:
+        word = match.group(0)
+        cuts = [0, *_breaks(word), len(word)]
+        return "\u00ad".join(word[a:b] for a, b in zip(cuts, cuts[1:], strict=False))
+
+    return _LONG_WORD.sub(split, text)
+
+
 def _name(row: ProfileRow) -> html.Th:
     ind = row.indicator
-    parts: list = [ind.name]
+    parts: list = [soft_hyphens(ind.name)]
     if ind.unit and ind.kind != "count" and len(ind.unit) <= 3:  # %, €; long units: in title
         parts.append(html.Span(f" in {ind.unit}", className="ba-unit"))
     if ind.synthetic:  # the row is marked by a coloured edge (CSS); said for screen readers
@@ -149,8 +190,8 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
     cols = [("Indikator", ""), (own_label, "ba-num")]
     cols += [(label, "ba-num") for label in reference_labels]
     if ranked:
-        cols += [("Rang", "ba-num"), ("Abw.", "")]
-    cols.append(("Verlauf", ""))
+        cols += [("Rang", "ba-num"), ("Abw.", "ba-dev-cell")]
+    cols.append(("Verlauf", "ba-spark"))
     topics: list[str] = list(dict.fromkeys(r.indicator.topic for r in head))
     body: list = []
     for topic in topics:

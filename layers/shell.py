@@ -57,6 +57,8 @@ EXPORTS = (
     ("Karte als SVG (A4 quer)", "/export/karte.svg", "papier=a4quer"),
     ("Tabelle als CSV (Excel)", "/export/tabelle.csv", ""),
     ("Tabelle als XLSX mit Metadaten", "/export/tabelle.xlsx", ""),
+    ("Bericht als Word (DOCX)", "/export/bericht.docx", ""),
+    ("Bericht als PowerPoint (PPTX, 16:9)", "/export/bericht.pptx", ""),
 )
 
 
@@ -69,13 +71,50 @@ def export_menu() -> html.Details:
     items.append(html.Li(html.A("Steckbrief des ausgewählten Gebiets (PDF)",
                                 href="/export/steckbrief/", className="ba-export",
                                 **{"data-export": "steckbrief", "data-extra": ""})))
+    for fmt, label in (("pdf", "PDF"), ("docx", "Word")):
+        items.append(html.Li(html.Button(
+            f"Steckbriefe aller Gebiete der Karte ({label})", type="button",
+            className="ba-export ba-serie", **{"data-serie": fmt})))
+    items.append(html.Li(html.Button("Zum Berichtskorb hinzufügen", id="korb-dazu",
+                                     className="ba-export", type="button")))
     items.append(html.Li(html.Button("Link kopieren", id="link-kopieren",
                                      className="ba-export ba-copy", type="button")))
     return html.Details([html.Summary("Export"),
-                         html.Ul(items, className="ba-export-list"),
-                         html.Div(id="export-status", className="ba-export-status",
-                                  role="status", **{"aria-live": "polite"})],
+                         html.Ul(items, className="ba-export-list")],
                         className="ba-options-panel ba-export-panel")
+
+
+def report_basket() -> html.Details:
+    """The report basket: views collected with "Zum Berichtskorb hinzufügen", kept in the
+    browser (localStorage), reordered and downloaded as one file (assets/reports.js)."""
+    return html.Details([
+        html.Summary(["Berichtskorb (", html.Span("0", id="korb-zahl"), ")"]),
+        html.Div([
+            html.P("Noch leer: „Export › Zum Berichtskorb hinzufügen“ legt die Ansicht "
+                   "hinein.", id="korb-leer", className="ba-footnote"),
+            html.Ol(id="korb-liste", className="ba-korb-liste"),
+            html.Div([html.Button(label, type="button", className="ba-button ba-korb-laden",
+                                  **{"data-format": fmt})
+                      for fmt, label in (("docx", "Word"), ("pptx", "PowerPoint"),
+                                         ("pdf", "PDF"))]
+                     + [html.Button("Korb leeren", id="korb-leeren", type="button",
+                                    className="ba-button")], className="ba-actions"),
+        ], className="ba-export-list ba-korb"),
+    ], className="ba-options-panel ba-korb-panel")
+
+
+def export_toast() -> html.Div:
+    """Progress and result of a download, as a toast at the bottom of the window (filled and
+    hidden again by assets/layout.js; polite, so a screen reader reads it)."""
+    return html.Div([html.Span(id="export-status", className="ba-toast-text"),
+                     html.Progress(id="export-fortschritt", max=1, value=0, hidden=True,
+                                   className="ba-toast-progress",
+                                   **{"aria-label": "Fortschritt"}),
+                     html.Button("×", id="toast-zu", type="button", className="ba-toast-close",
+                                 title="Hinweis schließen",
+                                 **{"aria-label": "Hinweis schließen"})],
+                    id="export-toast", className="ba-toast", role="status",
+                    **{"aria-live": "polite", "hidden": True})
 
 
 def import_link(repo: PublishedAtlas) -> list:
@@ -102,6 +141,11 @@ def page(repo: PublishedAtlas) -> html.Div:
                     html.Div(
                         [
                             html.H1(repo.settings.title, className="ba-title"),
+                            # Phones: the controls fold away (assets/layout.js).
+                            html.Button("Steuerung", id="steuerung-knopf", type="button",
+                                        className="ba-controls-toggle",
+                                        **{"aria-expanded": "false",
+                                           "aria-controls": "steuerung"}),
                             html.Nav(id=ids.BREADCRUMB, className="ba-breadcrumb",
                                      **{"aria-label": "Ebenen"}),
                             html.A("Bedarfsindex", id=ids.INDEX_LINK, href="/?ansicht=indizes",
@@ -177,8 +221,18 @@ def page(repo: PublishedAtlas) -> html.Div:
                             ),
                             options_panel(),
                             export_menu(),
+                            report_basket(),
+                            # Presentation mode: the header becomes the strip above the map.
+                            html.Button("Beenden (Esc)", id=ids.PRESENT_EXIT, n_clicks=0,
+                                        className="ba-present-exit",
+                                        title="Präsentation beenden (Esc)"),
+                            html.P(["Tasten: ", html.Kbd("←"), " ", html.Kbd("→"), " Jahr · ",
+                                    html.Kbd("Rücktaste"), " eine Ebene zurück · ",
+                                    html.Kbd("Esc"), " Präsentation beenden"],
+                                   className="ba-shortcuts"),
                         ],
                         className="ba-controls",
+                        id="steuerung",
                     ),
                 ],
                 className="ba-header",
@@ -189,8 +243,6 @@ def page(repo: PublishedAtlas) -> html.Div:
                         [
                             # Visible only in presentation mode (large, on the map).
                             html.H2(id=ids.VIEW_TITLE, className="ba-view-title"),
-                            html.Button("Präsentation beenden", id=ids.PRESENT_EXIT,
-                                        n_clicks=0, className="ba-present-exit"),
                             # An overlay, so that a notice never resizes the map.
                             html.Div(id=ids.NOTICE, className="ba-notice", role="status",
                                      **{"aria-live": "polite"}),
@@ -207,11 +259,18 @@ def page(repo: PublishedAtlas) -> html.Div:
                         ],
                         className="ba-mapwrap",
                     ),
-                    html.Aside(empty_panel(), id=ids.PANEL, className="ba-panel",
-                               **{"aria-label": "Gebietsprofil"}),
+                    html.Aside([
+                        # Phones: the panel is a bottom sheet that can be pulled up.
+                        html.Button("Profil größer", id="blatt-knopf", type="button",
+                                    className="ba-sheet-toggle",
+                                    **{"aria-expanded": "false",
+                                       "aria-controls": ids.PANEL}),
+                        html.Div(empty_panel(), id=ids.PANEL, className="ba-panel-body"),
+                    ], className="ba-panel", **{"aria-label": "Gebietsprofil"}),
                 ],
                 className="ba-main",
             ),
+            export_toast(),
         ],
         id=ids.APP,
         className="ba-app",

@@ -28,10 +28,10 @@ def _field(label: str, comp) -> html.Div:
     return html.Div([html.Label(label, htmlFor=comp.id), comp], className="ba-imp-field")
 
 
-def upload_page(repo: PublishedAtlas, versions: list[StoreVersion]) -> html.Div:
-    """The whole page."""
+def upload_page(repo: PublishedAtlas, versions: list[StoreVersion]) -> html.Main:
+    """The whole page (one main landmark)."""
     levels = [{"label": lvl.name, "value": lvl.id} for lvl in repo.settings.levels]
-    return html.Div([
+    return html.Main([
         dcc.Store(id=P + "file", data=None),
         dcc.Store(id=P + "csv", data=""),
         dcc.Download(id=P + "download"),
@@ -178,5 +178,5 @@ def versions_table(versions: list[StoreVersion]) -> html.Table:
             className="ba-imp-btn")),
     ]) for v in versions]
     return html.Table([html.Thead(html.Tr([html.Th("Version"), html.Th("Erstellt (UTC)"),
-                                           html.Th("Notiz"), html.Th("")])),
+                                           html.Th("Notiz"), html.Th("Aktion")])),
                        html.Tbody(rows)], className="ba-imp-versions")

@@ -31,9 +31,10 @@ def viewport(repo: PublishedAtlas, area_id: str, animate: bool) -> dict[str, obj
     return {
         "bounds": [[s, w], [n, e]],
         "transition": "flyToBounds" if animate else "fitBounds",
-        # The legend sits bottom-left over the map: keep the areas clear of it.
+        # assets/layout.js replaces the padding by the part of the map that legend,
+        # attribution and controls leave free (baFit), now and after every change of size.
         "options": {"paddingTopLeft": [LEGEND_WIDTH_PX, 24], "paddingBottomRight": [24, 36],
-                    "duration": 0.6},
+                    "duration": 0.6, "baFit": True},
     }
 
 

@@ -13,6 +13,16 @@ if ! command -v chromium >/dev/null 2>&1 || ! dpkg -s fonts-dejavu-core poppler-
     postgresql postgresql-postgis >/dev/null
 fi
 PIP_BREAK_SYSTEM_PACKAGES=1 python3 -m pip install -q --disable-pip-version-check -r requirements.txt -r tests/requirements.txt
+# axe-core (accessibility checks injected into the page by the browser tests), pinned, into
+# tests/.axe (not part of the repository).
+if [ ! -f tests/.axe/node_modules/axe-core/axe.min.js ] || \
+    ! grep -q '"version": "4.11.0"' tests/.axe/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null 2>&1; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  npm install --no-save --no-audit --no-fund --loglevel=error --prefix tests/.axe axe-core@4.11.0
+fi
 python3 -m ruff check .
 lint-imports
 # The documentation must build with every link intact; the site goes to a temporary folder.

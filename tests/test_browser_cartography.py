@@ -102,12 +102,14 @@ def test_change_map_and_presentation_mode(page, live_url):
     text = legend_text(page)
     assert "Veränderung 2019–2023 in Prozentpunkten" in text
     assert "Mitte: keine Veränderung (0,0 Prozentpunkte)" in text
-    page.wait_for_selector(".ba-name span")
+    page.wait_for_selector(".ba-name:not(.ba-name-off) span")  # names that fit (issue 19)
     open_options(page)
     page.click("#praesentation")
     wait_url(page, r"praesentation=an")
-    page.wait_for_selector(".ba-view-title", state="visible")
-    assert not page.is_visible(".ba-header")
+    # The header becomes the meeting strip: indicator, year and Zurück stay, the rest goes.
+    page.wait_for_selector("#praesentation-ende", state="visible")
+    assert page.is_visible("#indikator") and page.is_visible("#zurueck")
+    assert not page.is_visible("#suche") and not page.is_visible(".ba-panel")
     assert page.is_visible("#legende")
     page.wait_for_timeout(700)
     page.screenshot(path=str(SCREENSHOTS / "12_praesentation.png"))

@@ -120,7 +120,7 @@ def method_sheet_html(repo: PublishedAtlas, bundle: IndexBundle, today: dt.date 
     base_note = f" (Basisjahr {d.base_year})" if res.frozen else ""
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
-<title>Methodenblatt: {escape(d.name)}</title><style>{STYLE}</style></head><body>
+<title>Methodenblatt: {escape(d.name)}</title><style>{STYLE}</style></head><body><main>
 <p class="no-print"><button onclick="window.print()">Drucken</button></p>
 <h1>Methodenblatt: {escape(d.name)}</h1>
 <p class="meta">Autor/-in: {escape(d.author)} · Stand {escape(d.date)} · Version
@@ -156,5 +156,5 @@ wie viele Gebiete dabei die Klasse wechseln. Grenzfälle (Klassenwechsel in mind
 <p class="small">Datenstand: Atlasversion {escape(repo.version)} · erstellt am
 {(today or dt.date.today()).strftime("%d.%m.%Y")} mit Bildungsatlas {__version__} · Definition:
 geodata/indizes/{escape(bundle.slug)}.json</p>
-</body></html>
+</main></body></html>
 """

@@ -18,7 +18,6 @@ from geodata.reports.style import (
     TEXT,
     Page,
     swatch,
-    wrap_text,
 )
 from geodata.statistics.numfmt import format_number, german_date
 from geodata.statistics.published import PublishedAtlas
@@ -32,10 +31,10 @@ def legend_parts(page: Page, md: MapData, inst_rows: int, width: float,
     special states, institutions and notes."""
     lh = page.line_h
     row = lh(8.5) * 1.25
-    head = len(wrap_text(_legend_heading(md), width, 9.5, page.scale)) * lh(9.5) + lh(8) * 1.15
+    head = len(page.wrap(_legend_heading(md), width, 9.5, "bold")) * lh(9.5) + lh(8) * 1.15
     synth = lh(7.5) * 1.6 if md.indicator.synthetic else 0
     first = head + synth + lh(6.5) + md.classification.k * row
-    notes = sum(len(wrap_text(n, width, 7, page.scale)) for n in legend_notes(md))
+    notes = sum(len(page.wrap(n, width, 7)) for n in legend_notes(md))
     second = (len(STATE_STYLE) + inst_rows) * row + row * 0.5 + 0.15 * page.scale + notes * lh(7)
     return first, second
 
@@ -52,7 +51,7 @@ def draw_legend(page: Page, x: float, y: float, width: float, md: MapData,
     states with their patterns, institution types, notes. With ``second`` (x, y) the states
     and notes start a second column there."""
     lh = page.line_h
-    for line in wrap_text(_legend_heading(md), width, 9.5, page.scale):
+    for line in page.wrap(_legend_heading(md), width, 9.5, "bold"):
         page.text(x, y, line, 9.5, weight="bold")
         y += lh(9.5)
     year = (f"Veränderung {md.title.rsplit(' ', 1)[-1]}" if "Veränderung" in md.title
@@ -97,26 +96,49 @@ def draw_legend(page: Page, x: float, y: float, width: float, md: MapData,
             y += row
     y += 0.15 * page.scale
     for note in legend_notes(md):
-        for line in wrap_text(note, width, 7, page.scale):
+        for line in page.wrap(note, width, 7):
             page.text(x, y, line, 7, color=MUTED)
             y += lh(7)
+
+
+def _footer_lines(page: Page, repo: PublishedAtlas, lines: Sequence[str], width: float,
+                  created: dt.date, synthetic: bool) -> tuple[list[str], list[str], bool]:
+    """(wrapped sources, wrapped creation line, synthetic note beside the last line)."""
+    wrapped = [w for line in lines for w in page.wrap(line, width, 6.5)]
+    made = f"Erstellt am {german_date(created)} · {repo.settings.title}"
+    if page.style.fusszeile:
+        made += f" · {page.style.fusszeile}"
+    # The creation line and the synthetic note share the last line only when both fit.
+    made_lines = page.wrap(made, width, 6.5)
+    note_w = page.width(SYNTHETIC_NOTE, 6.5, "bold") if synthetic else 0.0
+    beside = synthetic and len(made_lines) == 1 and (
+        page.width(made_lines[0], 6.5) + note_w + 0.2 * page.scale <= width)
+    return wrapped, made_lines, beside
+
+
+def footer_height(page: Page, repo: PublishedAtlas, lines: Sequence[str], width: float,
+                  created: dt.date, synthetic: bool) -> float:
+    """Height in inches that `draw_footer` will take."""
+    wrapped, made_lines, beside = _footer_lines(page, repo, lines, width, created, synthetic)
+    extra = 0 if beside or not synthetic else 1
+    return (len(wrapped) + len(made_lines) + extra) * page.line_h(6.5) + 0.12 * page.scale
 
 
 def draw_footer(page: Page, repo: PublishedAtlas, lines: Sequence[str], x0: float, x1: float,
             bottom: float, created: dt.date, synthetic: bool) -> float:
     """Attribution lines and the creation line at the bottom; returns the footer's top y."""
     lh = page.line_h(6.5)
-    wrapped = [w for line in lines for w in wrap_text(line, x1 - x0, 6.5, page.scale)]
-    made = f"Erstellt am {german_date(created)} · {repo.settings.title}"
-    if page.style.fusszeile:
-        made += f" · {page.style.fusszeile}"
-    top = bottom - (len(wrapped) + 1) * lh - 0.12 * page.scale
+    wrapped, made_lines, beside = _footer_lines(page, repo, lines, x1 - x0, created, synthetic)
+    top = bottom - footer_height(page, repo, lines, x1 - x0, created, synthetic)
     page.hline(x0, x1, top, color="#9a9a9a", lw=0.5)
     y = top + 0.07 * page.scale
     for line in wrapped:
         page.text(x0, y, line, 6.5, color=MUTED)
         y += lh
-    page.text(x0, y, made, 6.5, color=TEXT)
+    for line in made_lines:
+        page.text(x0, y, line, 6.5, color=TEXT)
+        y += lh
     if synthetic:
-        page.text(x1, y, SYNTHETIC_NOTE, 6.5, color=SYNTH_COLOR, weight="bold", ha="right")
+        page.text(x1, y - lh if beside else y, SYNTHETIC_NOTE, 6.5, color=SYNTH_COLOR,
+                  weight="bold", ha="right")
     return top

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from matplotlib import patheffects as pe
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 
@@ -37,10 +36,10 @@ from geodata.reports.style import (
     Page,
     draw_logo,
     house_style,
-    wrap_text,
 )
 from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.credits import attribution_lines
+from geodata.views.labels import LINE_HEIGHT, Label, area_weight, shown_at
 from geodata.views.mapdata import MapData, unit_in, view_label
 from geodata.views.mapview import compute_map
 from geodata.views.state import ViewState
@@ -155,17 +154,36 @@ def _draw_map(page: Page, frame: MapFrame, repo: PublishedAtlas, state: ViewStat
                          edgecolors="white", linewidths=0.5 if len(xy) <= 400 else 0.3,
                          zorder=6)
     if labels:
-        size = 7 if len(ids) <= 30 else 5.5 if len(ids) <= 90 else 3.2
-        halo = [pe.withStroke(linewidth=1.8 if size > 4 else 1.0, foreground="white")]
-        for a in ids:
-            x, y = metric_point(*repo.label_point(a))
-            name = repo.areas[a].name
-            if md.states[pos[a]] == "gesperrt":
-                name += " ·"
-            frame.ax.text(x, y, name, fontsize=size * page.scale, ha="center", va="center",
-                          parse_math=False,
-                          fontfamily=page.style.schrift, color=TEXT, zorder=7,
-                          path_effects=halo, clip_on=True)
+        _draw_names(page, frame, repo, md, ids)
+
+
+def _draw_names(page: Page, frame: MapFrame, repo: PublishedAtlas, md: MapData,
+                ids: Sequence[str]) -> None:
+    """Area names placed as on screen (`geodata.views.labels`): the largest areas first, a
+    name that would overlap another moves a line up or down or is left out."""
+    size = 7 if len(ids) <= 30 else 5.5 if len(ids) <= 90 else 3.2
+    pt = size * page.scale
+    # A light box instead of a stroked halo: a path effect would turn the name into outlines
+    # (no longer text in PDF and SVG).
+    halo = {"boxstyle": "round,pad=0.12", "facecolor": "white", "alpha": 0.72,
+            "edgecolor": "none"}
+    pos = {a: i for i, a in enumerate(md.area_ids)}
+    x0, y1 = frame.xlim[0], frame.ylim[1]
+    per_pt = frame.m_per_in / 72  # metres per point on the page
+    names, where = [], {}
+    for a in ids:
+        x, y = metric_point(*repo.label_point(a))
+        name = repo.areas[a].name + (" ·" if md.states[pos[a]] == "gesperrt" else "")
+        where[a] = (x, y, name)
+        # Anchors and boxes in points on the page (y down), as the screen uses pixels.
+        names.append(Label(a, (x - x0) / per_pt, (y1 - y) / per_pt,
+                           page.width(name, size) * 72, LINE_HEIGHT * pt,
+                           area_weight(repo, a)))
+    for a, dy in shown_at(names).items():
+        x, y, name = where[a]
+        frame.ax.text(x, y - dy * per_pt, name, fontsize=pt, ha="center", va="center",
+                      parse_math=False, fontfamily=page.style.schrift, color=TEXT, zorder=7,
+                      bbox=halo, clip_on=True)
 
 
 def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
@@ -191,6 +209,18 @@ def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
     ValueError
         German message for an unknown format or paper, or a bad pixel size.
     """
+    fig, dpi, title, label = map_figure(repo, state, fmt, paper, width_px, height_px, labels,
+                                        institutions, style=style, created=created)
+    return save_figure(fig, fmt, dpi, title, label, created or dt.date.today())
+
+
+def map_figure(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
+               width_px: int | None = None, height_px: int | None = None,
+               labels: bool = False, institutions: bool = False, *,
+               style: HouseStyle | None = None, created: dt.date | None = None,
+               ) -> tuple[Figure, float, str, str]:
+    """The print map as a figure (for `render_map`, and for reports that put several pages
+    into one file): ``(figure, dpi, title, subtitle)``. Arguments as `render_map`."""
     repo = published(repo)
     lay = _layout(fmt, paper, width_px, height_px)
     style = style or house_style()
@@ -208,14 +238,18 @@ def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
     logo_w = draw_logo(page, lay.w - m, m - 0.05 * s, 0.55 * s)
     title_w = lay.w - 2 * m - (logo_w + 0.2 if logo_w else 0)
     y = m
-    for line in wrap_text(md.title, title_w, 17, s)[:2]:
+    # Every line of title and subtitle is drawn (measured wrapping); the map frame below
+    # shrinks to make room instead of cutting the year off the title.
+    for line in page.wrap(md.title, title_w, 17, "bold"):
         page.text(m, y, line, 17, weight="bold", color=style.farbe_titel)
         y += page.line_h(17)
     label = view_label(repo, state, len(md.area_ids))
     unit = unit_in(md.unit)
     sub = label + (f" · Werte {unit}" if unit else "")
-    page.text(m, y + 0.02, sub, 10.5, color=MUTED)
-    y += page.line_h(10.5) + 0.18 * s
+    for line in page.wrap(sub, lay.w - 2 * m, 10.5):
+        page.text(m, y + 0.02, line, 10.5, color=MUTED)
+        y += page.line_h(10.5)
+    y += 0.18 * s
     page.hline(m, lay.w - m, y - 0.08 * s, color=style.farbe_titel, lw=1.2)
     map_top = y + 0.06 * s
     # Footer.
@@ -226,18 +260,22 @@ def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
     inst_rows = [(name, color, len(xy)) for name, color, xy in inst_pts]
     map_bottom = foot_top - 0.15 * s
     extent = shapes_extent(shapes, ids)
-    if lay.portrait:
+    side_w = min(2.9 * s, (lay.w - 2 * m) * 0.3)
+    side = sum(legend_parts(page, md, len(inst_rows), side_w))
+    # Landscape: the legend beside the map, unless it is taller than the room there; then,
+    # as in portrait, in two columns below the map (the frame shrinks).
+    if lay.portrait or side + 0.05 * s > map_bottom - map_top:
         col_gap = 0.5 * s
         leg_w = (lay.w - 2 * m - col_gap) / 2
         first, second = legend_parts(page, md, len(inst_rows), leg_w)
-        leg_h = max(first, second)
-        map_h = map_bottom - map_top - leg_h - 0.3 * s
+        leg_h = max(first, second + page.line_h(9.5))
+        map_h = max(map_bottom - map_top - leg_h - 0.3 * s, 0.5 * s)
         frame = MapFrame(page, m, map_top, lay.w - 2 * m, map_h, extent)
         leg_y = map_top + map_h + 0.3 * s
         draw_legend(page, m, leg_y, leg_w, md, inst_rows,
                      second=(m + leg_w + col_gap, leg_y + page.line_h(9.5)))
     else:
-        leg_w = min(2.9 * s, (lay.w - 2 * m) * 0.3)
+        leg_w = side_w
         map_w = lay.w - 2 * m - leg_w - 0.3 * s
         frame = MapFrame(page, m, map_top, map_w, map_bottom - map_top, extent)
         draw_legend(page, m + map_w + 0.3 * s, map_top + 0.05 * s, leg_w, md, inst_rows)
@@ -245,7 +283,7 @@ def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
     frame.frame()
     frame.scale_bar(lay.print_scale)
     frame.north_arrow()
-    return save_figure(fig, fmt, lay.dpi, md.title, label, created)
+    return fig, lay.dpi, md.title, label
 
 
 def save_figure(fig: Figure, fmt: str, dpi: float, title: str, subject: str,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import textwrap
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,7 +19,7 @@ from matplotlib.lines import Line2D
 from geodata.model.entities import ROOT
 from geodata.model.institutions import types_in
 from geodata.reports.mapframe import MapFrame, km_text, nice_length
-from geodata.reports.printlegend import draw_footer
+from geodata.reports.printlegend import draw_footer, footer_height
 from geodata.reports.printmap import PAPERS, PRINT_DPI, save_figure
 from geodata.reports.shapes import print_shapes, shapes_extent
 from geodata.reports.style import (
@@ -31,7 +30,6 @@ from geodata.reports.style import (
     Page,
     draw_logo,
     house_style,
-    wrap_text,
 )
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.published import PublishedAtlas, published
@@ -41,6 +39,31 @@ from geodata.views.profile import peers_of, profile_references, profile_rows
 
 
 # --- area profile ----------------------------------------------------------------------------
+def _row_name(row: Any) -> str:
+    ind = row.indicator
+    unit = f" in {ind.unit}" if ind.unit and ind.kind != "count" and len(ind.unit) <= 3 else ""
+    return ind.name + unit
+
+
+def _notes(peers_label: str, synthetic: bool, head: Sequence[Any]) -> list[str]:
+    notes = [
+        f"Rang: unter den {peers_label} im selben Jahr; bei Indikatoren mit Bedarfsrichtung "
+        "1 = größter Bedarf (bei „hoch ist gut“ der niedrigste Wert), bei neutralen "
+        "Indikatoren 1 = höchster Wert. "
+        "Verlauf: alle Jahre des Indikators, Punkt = letzter Wert. "
+        "(Jahr) vor einem Wert: Wert aus diesem Jahr. "
+        f"{SYMBOL['gesperrt']} = gesperrt (Geheimhaltung), {SYMBOL['nicht_bewertet']} = nicht "
+        f"bewertet, {SYMBOL['keine_daten']} = keine Daten.",
+    ]
+    partial = sorted({c.note for r in head for c in r.references if c.note and c.state == "ok"})
+    if partial:
+        notes.append("* Vergleichswert aus den Teilgebieten mit Wert: " + "; ".join(partial)
+                     + ".")
+    if synthetic:
+        notes.append(f"Orange Kante: {SYNTHETIC_NOTE} (Demo).")
+    return notes
+
+
 def _profile_year(repo: PublishedAtlas, area_id: str) -> int:
     years = [y for ind in repo.indicators.values() for y in repo.value_years(area_id, ind.id)]
     return max(years) if years else max(y for ys in repo.years.values() for y in ys)
@@ -127,6 +150,15 @@ def render_profile_pdf(repo: PublishedAtlas, area_id: str, year: int | None = No
     indicator without a value then shows its nearest year, marked. Raises
     `geodata.model.errors.UnknownAreaError` for an unknown area.
     """
+    fig, title, sub = profile_figure(repo, area_id, year, style=style, created=created)
+    return save_figure(fig, "pdf", PRINT_DPI, title, sub, created or dt.date.today())
+
+
+def profile_figure(repo: PublishedAtlas, area_id: str, year: int | None = None, *,
+                   style: HouseStyle | None = None, created: dt.date | None = None,
+                   ) -> tuple[Figure, str, str]:
+    """The Steckbrief page as a figure: ``(figure, title, subtitle)`` (see
+    `render_profile_pdf`)."""
     repo = published(repo)
     area = repo.area(area_id)
     style = style or house_style()
@@ -213,20 +245,31 @@ def render_profile_pdf(repo: PublishedAtlas, area_id: str, year: int | None = No
     total = sum(c[1] for c in cols)
     stretch = (w - 2 * m) / total
     cols = [(n, cw * stretch, a) for n, cw, a in cols]
-    n_lines = len(head) + len({r.indicator.topic for r in head})
-    foot_reserve = 1.45
-    row_h = min(0.215, (h - m - foot_reserve - ty - 0.45) / max(n_lines, 1))
-    size = max(6.0, min(8.0, row_h * 72 / 1.55))
+    # Room for the table: the page minus the footer and notes, both measured.
+    synthetic = any(r.indicator.synthetic for r in head)
+    lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts))
+    lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
+    notes = _notes(peers_label, synthetic, head)
+    notes_h = sum(len(page.wrap(n, w - 2 * m, 6.5)) for n in notes) * page.line_h(6.5)
+    foot_top = h - m + 0.1 - footer_height(page, repo, lines, w - 2 * m, created, synthetic)
+    headers = [page.wrap(name, cw - 0.08, 7, "bold") for name, cw, _a in cols]
+    head_h = max(len(hl) for hl in headers) * page.line_h(7)
+    # A name wider than its column takes two lines (the row grows), never an ellipsis.
+    names = {r.indicator.id: _row_name(r) for r in head}
+    wide = sum(1 for r in head if page.width(names[r.indicator.id], 8) > cols[0][1] - 0.08)
+    n_lines = len(head) + len({r.indicator.topic for r in head}) + 0.7 * wide
+    room = foot_top - 0.25 - notes_h - (ty + 0.25 + head_h + 0.08)
+    row_h = min(0.215, room / max(n_lines, 1))
+    size = max(5.5, min(8.0, row_h * 72 / 1.55))
     page.text(m, ty, "Indikatoren im Vergleich", 10, weight="bold")
     ty += 0.25
     x = m
-    for name, cw, align in cols:
-        label = name if len(name) <= int(cw * 72 / (7 * 0.5)) else textwrap.shorten(
-            name, int(cw * 72 / (7 * 0.5)), placeholder="…")
-        page.text(x + (cw - 0.05 if align == "right" else 0), ty, label, 7, weight="bold",
-                  ha=align, color=MUTED)
+    for (_name, cw, align), label_lines in zip(cols, headers, strict=True):
+        for k, label in enumerate(label_lines):
+            page.text(x + (cw - 0.05 if align == "right" else 0), ty + k * page.line_h(7),
+                      label, 7, weight="bold", ha=align, color=MUTED)
         x += cw
-    ty += 0.2
+    ty += head_h + 0.08
     page.hline(m, w - m, ty - 0.03, color="#9a9a9a", lw=0.6)
     for topic in dict.fromkeys(r.indicator.topic for r in head):
         page.text(m, ty + 0.03, topic, size, weight="bold", color=style.farbe_titel)
@@ -234,54 +277,36 @@ def render_profile_pdf(repo: PublishedAtlas, area_id: str, year: int | None = No
         for r in (r for r in head if r.indicator.topic == topic):
             ind = r.indicator
             dec = ind.decimals
-            if ind.synthetic:
-                page.rect(m - 0.09, ty + 0.02, 0.035, row_h - 0.04, facecolor=SYNTH_COLOR,
-                          edgecolor="none")
-            unit = f" in {ind.unit}" if ind.unit and ind.kind != "count" and len(ind.unit) <= 3 \
-                else ""
-            name = ind.name + unit
-            chars = int(cols[0][1] * 72 / (size * 0.5))
-            name = name if len(name) <= chars else name[: chars - 1] + "…"
-            cells = [name, _fmt_cell(r.value, r.state, dec)]
+            name_lines = page.wrap(names[ind.id], cols[0][1] - 0.08, size)
+            this_h = row_h * (1 if len(name_lines) == 1 else 1.7)
+            cells = ["", _fmt_cell(r.value, r.state, dec)]
             if r.year != year and r.state == "ok":
                 cells[1] = f"({r.year}) {cells[1]}"
             cells += [_fmt_cell(c.value, c.state, dec) + ("*" if c.note and c.state == "ok"
                                                            else "") for c in r.references]
             cells.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
-            x = m
-            for k, (_n, cw, align) in enumerate(cols[:-1]):
-                page.text(x + (cw - 0.05 if align == "right" else 0), ty + row_h / 2, cells[k],
+            if ind.synthetic:
+                page.rect(m - 0.09, ty + 0.02, 0.035, this_h - 0.04, facecolor=SYNTH_COLOR,
+                          edgecolor="none")
+            for k, line in enumerate(name_lines[:2]):
+                page.text(m, ty + this_h / 2 + (k - (len(name_lines[:2]) - 1) / 2) *
+                          page.line_h(size) * 0.9, line, size, va="center")
+            x = m + cols[0][1]
+            for k, (_n, cw, align) in enumerate(cols[1:-1], start=1):
+                page.text(x + (cw - 0.05 if align == "right" else 0), ty + this_h / 2, cells[k],
                           size, ha=align, va="center",
                           weight="bold" if k == 1 else "normal")
                 x += cw
-            _sparkline(page, x + 0.05, ty + row_h * 0.2, cols[-1][1] - 0.2, row_h * 0.6,
-                       r.trend, style.farbe_titel)
-            ty += row_h
+            _sparkline(page, x + 0.05, ty + this_h / 2 - row_h * 0.3, cols[-1][1] - 0.2,
+                       row_h * 0.6, r.trend, style.farbe_titel)
+            ty += this_h
             page.hline(m, w - m, ty, color="#e3e3e3", lw=0.4)
 
     # Notes and sources.
-    notes = [
-        f"Rang: unter den {peers_label} im selben Jahr; bei Indikatoren mit Bedarfsrichtung "
-        "1 = größter Bedarf (bei „hoch ist gut“ der niedrigste Wert), bei neutralen "
-        "Indikatoren 1 = höchster Wert. "
-        "Verlauf: alle Jahre des Indikators, Punkt = letzter Wert. "
-        "(Jahr) vor einem Wert: Wert aus diesem Jahr. "
-        f"{SYMBOL['gesperrt']} = gesperrt (Geheimhaltung), {SYMBOL['nicht_bewertet']} = nicht "
-        f"bewertet, {SYMBOL['keine_daten']} = keine Daten.",
-    ]
-    partial = sorted({c.note for r in head for c in r.references if c.note and c.state == "ok"})
-    if partial:
-        notes.append("* Vergleichswert aus den Teilgebieten mit Wert: " + "; ".join(partial)
-                     + ".")
-    if any(r.indicator.synthetic for r in head):
-        notes.append(f"Orange Kante: {SYNTHETIC_NOTE} (Demo).")
     ny = ty + 0.15
     for note in notes:
-        for line in wrap_text(note, w - 2 * m, 6.5):
+        for line in page.wrap(note, w - 2 * m, 6.5):
             page.text(m, ny, line, 6.5, color=MUTED)
             ny += page.line_h(6.5)
-    lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts))
-    lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
-    draw_footer(page, repo, lines, m, w - m,
-            h - m + 0.1, created, any(r.indicator.synthetic for r in head))
-    return save_figure(fig, "pdf", PRINT_DPI, f"Steckbrief {area.name} {year}", sub, created)
+    draw_footer(page, repo, lines, m, w - m, h - m + 0.1, created, synthetic)
+    return fig, f"Steckbrief {area.name} {year}", sub

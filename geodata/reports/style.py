@@ -10,15 +10,17 @@ render in parallel threads. The special states keep the screen's patterns (`STAT
 from __future__ import annotations
 
 import re
-import textwrap
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import matplotlib
 from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.font_manager import get_font
+from matplotlib.ft2font import LoadFlags
 from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
@@ -32,6 +34,12 @@ STATE_STYLE = {
 }
 STATE_LEGEND = {"keine_daten": "keine Daten", "gesperrt": "gesperrt ·",
                 "nicht_bewertet": "nicht bewertet"}
+# Text stays text: SVG writes <text> elements (searchable, editable) instead of glyph outlines,
+# PDF embeds the TrueType font (Type 42) instead of Type 3 drawings. Set once, process-wide, at
+# import (never changed per render, so parallel renders see the same setting).
+matplotlib.rcParams["svg.fonttype"] = "none"
+matplotlib.rcParams["pdf.fonttype"] = 42
+
 TEXT = "#1a1a1a"
 MUTED = "#555555"
 SYNTH_COLOR = "#c2410c"
@@ -113,15 +121,57 @@ class Page:
         self.fig.add_artist(Line2D([self.fx(x0), self.fx(x1)], [self.fy(y), self.fy(y)],
                                    transform=self.fig.transFigure, color=color, lw=lw))
 
+    def wrap(self, text: str, width: float, size: float, weight: str = "normal") -> list[str]:
+        """``text`` wrapped to ``width`` inches in the page's font at ``size`` points."""
+        return wrap_text(text, width, size, self.scale, self.style.schrift, weight)
+
+    def width(self, text: str, size: float, weight: str = "normal") -> float:
+        """Width in inches of one line in the page's font."""
+        return text_width(text, size * self.scale, self.style.schrift, weight)
+
     def line_h(self, size: float) -> float:
         """Line height in inches of text of ``size`` points."""
         return size * self.scale * 1.3 / 72
 
 
-def wrap_text(text: str, width_in: float, size: float, scale: float = 1.0) -> list[str]:
-    """Wrap text to a width, estimating the average glyph width as 0.5 em."""
-    chars = max(10, int(width_in * 72 / (size * scale * 0.47)))
-    return textwrap.wrap(text, chars, break_on_hyphens=False) or [""]
+@lru_cache(maxsize=8192)
+def text_width(text: str, size: float, family: str = FALLBACK_FONT,
+               weight: str = "normal") -> float:
+    """Width in inches of one line of ``text`` at ``size`` points, measured with the font's
+    own glyph advances and kerning (FreeType, as the Agg, PDF and SVG backends lay it out)."""
+    if not text:
+        return 0.0
+    prop = font_manager.FontProperties(family=family, weight=weight, size=size)
+    font = get_font(font_manager.findfont(prop))  # per-thread cache in matplotlib
+    font.set_size(size, 72)
+    font.set_text(text, 0.0, flags=LoadFlags.NO_HINTING)
+    return font.get_width_height()[0] / 64 / 72
+
+
+def wrap_text(text: str, width_in: float, size: float, scale: float = 1.0,
+              family: str = FALLBACK_FONT, weight: str = "normal") -> list[str]:
+    """Wrap ``text`` into lines no wider than ``width_in`` at ``size × scale`` points,
+    measured (`text_width`); a word wider than the line is split where it must be."""
+    pt = size * scale
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}" if current else word
+        if text_width(trial, pt, family, weight) <= width_in:
+            current = trial
+            continue
+        if current:
+            lines.append(current)
+        while text_width(word, pt, family, weight) > width_in and len(word) > 1:
+            cut = len(word) - 1
+            while cut > 1 and text_width(word[:cut] + "-", pt, family, weight) > width_in:
+                cut -= 1
+            lines.append(word[:cut] + "-")
+            word = word[cut:]
+        current = word
+    if current or not lines:
+        lines.append(current)
+    return lines
 
 
 def draw_logo(page: Page, right: float, top: float, height: float) -> float:

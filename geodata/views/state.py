@@ -14,11 +14,12 @@ plus the cartographic options of `geodata.views.mapoptions`:
 - ``indikator``, ``jahr``: what colours the map; ``streuung``: the second indicator of the
   scatter chart;
 - ``schulen``: the institution layer is shown; ``arten``: only these institution types;
-- ``index``: a saved need index (file name in ``geodata/indizes/`` without ``.json``) colours
-  the map instead of the indicator; without a selected area the panel shows its tabs
-  (``ansicht=ergebnis|definition|verteilung``; ``ansicht=indizes`` lists the saved indices);
-  ``budget``, ``einheit``, ``sockel``, ``koepfe``, ``verfahren``, ``faktoren``: its budget split
-  (`geodata.index.allocation.AllocationSettings`).
+- ``tabelle``: the panel shows the table of the map's areas instead of the profile; ``name``:
+  the name of a Sozialraum (several selected areas taken together);
+- ``index``: a saved need index (``geodata/indizes/<index>.json``) colours the map; without a
+  selected area the panel shows its tabs (``ansicht=ergebnis|definition|verteilung``;
+  ``ansicht=indizes`` lists the saved ones); ``budget``, ``einheit``, ``sockel``, ``koepfe``,
+  ``verfahren``, ``faktoren``: its budget split (`AllocationSettings`).
 
 `parse_query` never raises: every unknown or malformed value becomes a German notice and a
 sensible fallback. The transitions (`drill`, `up`, `goto`, ...) are pure functions of the
@@ -46,9 +47,8 @@ from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapoptions import PARAMS, MapOptions, options_params, parse_options
 
 KNOWN_PARAMS = ("gebiet", "auswahl", "ansicht", "einrichtung", "indikator", "jahr", "streuung",
-                "schulen", "arten", "ebene", "index", *PARAMS, *ALLOCATION_PARAMS)
-_MAX_SHOWN = 40
-MAX_SELECTED = 30
+                "schulen", "arten", "ebene", "index", "tabelle", "name", *PARAMS, *ALLOCATION_PARAMS)
+_MAX_SHOWN, MAX_SELECTED = 40, 30
 SINGLE_TABS = {"steckbrief": "Steckbrief", "diagramme": "Diagramme",
                "einrichtungen": "Einrichtungen"}
 MULTI_TABS = {"vergleich": "Vergleich", "sozialraum": "Sozialraum", "diagramme": "Diagramme"}
@@ -76,6 +76,8 @@ class ViewState:
     arten: tuple[str, ...] = ()  # institution types shown (empty: all)
     index: str | None = None  # saved need index shown on the map (geodata.index)
     verteilung: AllocationSettings = AllocationSettings()  # the index's budget split
+    tabelle: bool = False  # the panel shows the table view of the map's areas
+    name: str | None = None  # the Sozialraum's name (several selected areas)
 
     @property
     def index_tab(self) -> str | None:
@@ -263,12 +265,13 @@ def parse_query(query: str | None, repo: PublishedAtlas) -> tuple[ViewState, lis
     state, more = fit_index(state, repo)
     notes.extend(more)
 
-    schulen = first.get("schulen")
-    if schulen is not None:
-        if schulen in {"an", "aus"}:
-            state = replace(state, schulen=schulen == "an")
+    for key in ("schulen", "tabelle"):
+        if (flag := first.get(key)) is None:
+            continue
+        if flag in {"an", "aus"}:
+            state = replace(state, **{key: flag == "an"})
         else:
-            notes.append(f"„{_shown(schulen)}“ (Parameter schulen) ist weder „an“ noch „aus“.")
+            notes.append(f"„{_shown(flag)}“ (Parameter {key}) ist weder „an“ noch „aus“.")
     if first.get("arten"):
         known = institution_types()
         wanted = [a for a in first["arten"].split(",") if a]
@@ -339,6 +342,13 @@ def _parse_panel(state: ViewState, first: dict[str, str], repo: PublishedAtlas,
                          f"Möglich: {', '.join(tabs)}.")
     if state.weitere and state.ansicht not in MULTI_TABS:
         state = replace(state, ansicht="vergleich")
+    if (name := first.get("name")) and state.weitere:
+        clean = " ".join(name.split())[:60]
+        if re.fullmatch(r"[\w .,;:()/+&'„“\"-]+", clean):
+            state = replace(state, name=clean)
+        else:
+            notes.append(f"Der Name „{_shown(name)}“ (Parameter name) enthält unzulässige "
+                         "Zeichen und wird nicht verwendet.")
     inst = first.get("einrichtung")
     if inst:
         if repo.institution(inst) is not None:
@@ -381,6 +391,10 @@ def to_query(state: ViewState) -> str:
         params["schulen"] = "an"
     if state.arten:
         params["arten"] = ",".join(state.arten)
+    if state.tabelle:
+        params["tabelle"] = "an"
+    if state.name and state.weitere:
+        params["name"] = state.name
     params.update(options_params(state.karte))
     if state.index:
         params.update(allocation_params(state.verteilung))
