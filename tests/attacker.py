@@ -66,6 +66,9 @@ class Attacker:
     children: dict[str, list[str]] = field(default_factory=dict)
     overall: str = ""
     city_names: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)  # quarter name → key (reports)
+    report_tables: dict[str, int] = field(default_factory=dict)
+    unread: list[str] = field(default_factory=list)  # rows the attacker could not place
     requests: int = 0
 
     # --- collecting ------------------------------------------------------------------------
@@ -220,6 +223,7 @@ class Attacker:
             name = _first_text(cells[0])
             ind = by_name.get(name)
             if ind is None:
+                self.unread.append(f"Profil {area}: {name}")
                 continue
             tds = cells[1:]
             shown_year = year
@@ -386,8 +390,10 @@ def _text(comp: Any) -> str:
 
 
 def _first_text(comp: Any) -> str:
+    """The first text of a component, without soft hyphens (long names carry them)."""
     kids = _children(comp)
-    return str(kids[0]) if kids and isinstance(kids[0], str) else _text(comp)
+    text = str(kids[0]) if kids and isinstance(kids[0], str) else _text(comp)
+    return text.replace("\xad", "")
 
 
 def _value_text(td: Any) -> str:

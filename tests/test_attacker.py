@@ -15,10 +15,18 @@ import time
 import pytest
 
 from app import create_app
+from geodata.model.entities import Value
+from geodata.reports.content import MAX_VIEWS
 from geodata.statistics import disclosure as disclosure_module
 from geodata.statistics.disclosure import disclosure
 from geodata.statistics.published import published
 from tests.attacker import Attacker
+from tests.attacker_reports import (
+    harvest_basket,
+    harvest_batch,
+    harvest_sozialraeume,
+    quarter_names,
+)
 from tests.smallatlas import small_repository
 from tests.test_disclosure import (
     AREAS,
@@ -35,15 +43,45 @@ from tests.test_disclosure import (
 
 
 def attack(app, repo, cities: list[str], levels: bool = True, index: str | None = None,
-           profile_years=(2023,)) -> tuple[Attacker, list, dict]:
+           profile_years=(2023,), reports: str | None = None) -> tuple[Attacker, list, dict]:
     atk = Attacker(app.server.test_client(), cities)
     atk.harvest(levels=levels)
     for year in profile_years:
         atk.harvest_profiles(published(repo), year)
     if index:
         atk.harvest_allocation(index)
+    if reports:
+        atk.report_tables = harvest_reports(atk, reports, profile_years[0])
     ranges = atk.solve()
     return atk, atk.recovered(ranges), ranges
+
+
+def harvest_reports(atk: Attacker, city: str, year: int) -> dict:
+    """Word and PowerPoint reports of every indicator's view of ``city`` in ``year`` (baskets
+    of 12, each view with a quarter's Steckbrief), the Word batch of all its quarters'
+    Steckbriefe and the Sozialraum table of every pair of neighbouring keys and a triple."""
+    names = quarter_names(atk, city)
+    quarters = atk.children[city]
+    inds = [i for i, c in atk.catalogue.items() if year in c["jahre"]]
+    views = [f"gebiet={city}&indikator={i}&jahr={year}&auswahl={quarters[k % len(quarters)]}"
+             for k, i in enumerate(inds)]
+    seen = {"view": 0, "profile": 0}
+    for start in range(0, len(views), MAX_VIEWS):
+        got = harvest_basket(atk, city, names, views[start:start + MAX_VIEWS])
+        seen = {k: seen[k] + got[k] for k in seen}
+    seen["batch"] = harvest_batch(atk, city, year, names)
+    groups = [quarters[k:k + 2] for k in range(len(quarters) - 1)] + [quarters[:3]]
+    seen["sozialraum"] = harvest_sozialraeume(atk, city, year, groups)
+    return seen
+
+
+def combined_raw(repo, members: list[str], ind_id: str, year: int):
+    """The true value of a Sozialraum: summed counts, a rate from summed counts."""
+    vals = [repo.value(a, ind_id, year) for a in members]
+    ind = repo.indicators[ind_id]
+    if ind.kind == "count":
+        return Value(sum(v.value for v in vals))
+    return Value(ind.factor * sum(v.numerator for v in vals) / sum(v.denominator for v in vals))
 
 
 def check_sound(repo, atk: Attacker, ranges: dict) -> None:
@@ -51,7 +89,8 @@ def check_sound(repo, atk: Attacker, ranges: dict) -> None:
     for (node, ind, year) in atk.secret:
         if node.startswith("land:") or node == "":
             continue
-        raw = repo.value(node, ind, year)
+        raw = (combined_raw(repo, node[4:].split("+"), ind, year) if node.startswith("soz|")
+               else repo.value(node, ind, year))
         lo, hi = ranges[(node, ind, year)]
         assert raw is not None and lo - 1e-6 <= raw.value <= hi + 1e-6 + (
             0 if hi < math.inf else 0), ((node, ind, year), raw, lo, hi)
@@ -63,7 +102,8 @@ def demo_attack(app, repo):
     Länder and the whole atlas, attacked once for the tests below."""
     started = time.perf_counter()
     atk, recovered, ranges = attack(app, repo, ["06412000", "08212000"],
-                                    index="frankfurt_chancenindex", profile_years=(2023, 2012))
+                                    index="frankfurt_chancenindex", profile_years=(2023, 2012),
+                                    reports="06412000")
     return atk, recovered, ranges, time.perf_counter() - started
 
 
@@ -74,10 +114,17 @@ def test_nothing_suppressed_can_be_recomputed_in_the_demo_atlas(repo, demo_attac
     print(f"\nDemo-Atlas: {atk.requests} Abrufe, {len(atk.published)} veröffentlichte und "
           f"{len(atk.secret)} gesperrte Zellen gesehen; {len(atk.secret)} Rückrechnungen "
           f"versucht, {len(recovered)} gelungen. Der Atlas sperrt {d.primary} Zellen primär "
-          f"und {d.secondary} sekundär ({seconds:.1f} s).")
+          f"und {d.secondary} sekundär ({seconds:.1f} s). Aus Word/PowerPoint/Serie/"
+          f"Sozialraum gelesene Tabellen: {atk.report_tables}.")
     assert not atk.conflicts, atk.conflicts[:5]
+    assert not atk.unread, atk.unread[:5]  # every profile row was read
     assert not recovered, recovered[:10]
     assert len(atk.secret) > 20  # the demo data has suppressed cells to attack
+    # Every report was read: 19 indicators' view tables in Word and on slides, their
+    # Steckbriefe, 46 batch Steckbriefe, 46 Sozialräume.
+    tables = atk.report_tables
+    assert tables["batch"] == 46 and tables["sozialraum"] == 46, tables
+    assert tables["view"] >= 2 * 19 and tables["profile"] >= 2 * 19, tables
 
 
 def test_no_small_count_in_any_download_of_frankfurts_quarters(demo_attack):

@@ -35,7 +35,8 @@ def _profile_rows(page) -> dict[str, list[str]]:
     rows = page.eval_on_selector_all(
         "#gebietsprofil table.ba-profile-table tbody tr",
         """trs => trs.filter(tr => tr.querySelector('th[scope=row]')).map(tr => [
-            tr.querySelector('th[scope=row]').childNodes[0].textContent.trim(),
+            tr.querySelector('th[scope=row]').childNodes[0].textContent
+                .replaceAll('\\u00ad', '').trim(),
             tr.querySelector('th[scope=row]').getAttribute('title') || '',
             ...[...tr.querySelectorAll('td')].map(td => td.innerText.trim())])""")
     return {r[0]: r[1:] for r in rows}

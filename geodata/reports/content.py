@@ -10,9 +10,9 @@ German format (``12.345,6``) because a report table is read, not computed with.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from geodata.model.entities import ROOT
 from geodata.reports.printmap import render_map
 from geodata.reports.style import STATE_LEGEND
 from geodata.reports.tables import view_table
@@ -22,7 +22,12 @@ from geodata.statistics.suppression import SYMBOL
 from geodata.views.credits import SYNTHETIC_NOTE, attribution_lines
 from geodata.views.mapdata import legend_labels, legend_notes, unit_in, view_label
 from geodata.views.mapview import compute_map
-from geodata.views.profile import combined_rows, peers_of, profile_rows
+from geodata.views.profile import (
+    combined_references,
+    combined_rows,
+    profile_references,
+    profile_rows,
+)
 from geodata.views.state import ViewState
 
 MAX_TABLE_ROWS = 400  # longer tables: the first rows and a note (the CSV has them all)
@@ -84,11 +89,10 @@ def profile_table(repo: PublishedAtlas, state: ViewState) -> tuple[str, tuple[st
             return "", (), ()
         return sozialraum_table(repo, state)
     area_id = state.auswahl
-    peers = peers_of(repo, area_id)
-    parent = repo.display_name(peers.parent) if peers.parent != ROOT else None
-    cols = ("Indikator", "Wert", *((parent,) if parent else ()), "Gesamt", "Rang")
+    refs = profile_references(repo, area_id)
+    cols = ("Indikator", "Wert", *(label for _n, label in refs), "Rang")
     return (f"Steckbrief {repo.areas[area_id].name} {state.jahr}", cols,
-            _rows(profile_rows(repo, area_id, state.jahr), state.jahr, bool(parent), True))
+            _rows(profile_rows(repo, area_id, state.jahr), state.jahr, True))
 
 
 def sozialraum_name(repo: PublishedAtlas, state: ViewState) -> str:
@@ -102,15 +106,24 @@ def sozialraum_table(repo: PublishedAtlas, state: ViewState) -> tuple[str, tuple
     """(title, columns, rows) of the selected areas taken together (summed counts, rates
     recomputed from summed numerators and denominators)."""
     members = state.selection
-    parents = {peers_of(repo, a).parent for a in members}
-    parent_id = parents.pop() if len(parents) == 1 else ROOT
-    parent = repo.display_name(parent_id) if parent_id != ROOT else None
-    cols = ("Indikator", "Sozialraum", *((parent,) if parent else ()), "Gesamt")
-    rows = _rows(combined_rows(repo, members, state.jahr), state.jahr, bool(parent), False)
+    refs = combined_references(repo, members)
+    cols = ("Indikator", "Sozialraum", *(label for _n, label in refs))
+    rows = _rows(combined_rows(repo, members, state.jahr), state.jahr, False)
     return f"Sozialraum {sozialraum_name(repo, state)} {state.jahr}", cols, rows
 
 
-def _rows(rows: list, year: int, parent: bool, ranked: bool) -> tuple:
+PARTIAL_NOTE = ("* Vergleichswert aus den Teilgebieten mit Wert (das übergeordnete Gebiet hat "
+                "selbst keinen); gesperrte Werte sind „·“.")
+
+
+def partial_note(rows: Sequence[Sequence[str]]) -> str:
+    """The footnote of a profile table that has a "*" reference, else ""."""
+    return PARTIAL_NOTE if any(c.endswith("*") for r in rows for c in r[2:]) else ""
+
+
+def _rows(rows: list, year: int, ranked: bool) -> tuple:
+    """The rows as text: value, every labelled reference (a total of the children that have
+    a value marked "*"), the rank."""
     out = []
     for r in rows:
         dec = r.indicator.decimals
@@ -124,9 +137,8 @@ def _rows(rows: list, year: int, parent: bool, ranked: bool) -> tuple:
             value = f"{value} ({r.year})"
         unit = f" ({r.indicator.unit})" if r.indicator.unit else ""
         row = [r.indicator.name + unit, value]
-        if parent:
-            row.append(fmt(r.parent_value, r.parent_state))
-        row.append(fmt(r.overall_value, r.overall_state))
+        row += [fmt(c.value, c.state) + ("*" if c.note and c.state == "ok" else "")
+                for c in r.references]
         if ranked:
             row.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
         out.append(tuple(row))

@@ -24,8 +24,9 @@ from geodata.views.state import ViewState
 
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 16:9, PowerPoint's own "Breitbild"
 ROWS_PER_SLIDE = 10
-# The slide's table: name, value and the classification (the full table is in the CSV).
-TABLE_COLUMNS = ("Gebiet", None, "Rang (1 = größter Bedarf)", "Klasse", "Hinweis")
+# The slide's table: name, value and the classification (the full table is in the CSV);
+# None: the table's own header (the rank's wording follows the indicator's direction).
+TABLE_COLUMNS = ("Gebiet", None, None, "Klasse", "Hinweis")
 
 
 def _rgb(hex_color: str) -> RGBColor:

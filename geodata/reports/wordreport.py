@@ -21,7 +21,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from geodata.reports.content import ViewContent, profile_table, view_content
+from geodata.reports.content import ViewContent, partial_note, profile_table, view_content
 from geodata.reports.style import STATE_STYLE, house_style
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.published import PublishedAtlas
@@ -124,6 +124,8 @@ def _view(doc, c: ViewContent, color: RGBColor) -> None:
         _table(doc, c.profile_columns, c.profile_rows,
                [False] + [True] * (len(c.profile_columns) - 1), size=8.5,
                widths=_widths(c.profile_columns, 16.6, 6.6))
+        if note := partial_note(c.profile_rows):
+            doc.add_paragraph(note).runs[0].font.size = Pt(8)
     # The view's table has up to ten columns: it gets a landscape page of its own.
     _landscape(doc, True)
     doc.add_heading(f"Tabelle: {c.title}", level=2)
@@ -203,6 +205,8 @@ def batch_docx(repo: PublishedAtlas, area_ids: Sequence[str], year: int,
         doc.add_paragraph(" · ".join(facts))
         _table(doc, cols, rows, [False] + [True] * (len(cols) - 1), size=8.5,
                widths=_widths(cols, 16.6, 6.6))
+        if note := partial_note(rows):
+            doc.add_paragraph(note).runs[0].font.size = Pt(8)
         if progress:
             progress(k + 1)
     doc.add_heading("Quellen", level=2)
