@@ -210,3 +210,48 @@ def test_named_sozialraum_as_table_and_steckbrief(client):
     assert any(p.text == "Sozialraum Sozialraum West 2012" for p in doc.paragraphs)
     bad = client.get("/export/sozialraum.csv?gebiet=06412000&auswahl=06412000-012")
     assert bad.status_code == 400 and "zwei" in bad.get_json()["fehler"]
+
+
+def _lines_needed(text: str, size_pt: float, width_in: float, bold: bool = True) -> int:
+    """Lines a DejaVu Sans text of ``size_pt`` needs in ``width_in``, measured here with
+    Pillow's own FreeType binding (not the report's measuring code), greedy by words."""
+    from PIL import ImageFont
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/" + name,
+                              size=int(size_pt * 10))  # 10× for sub-point precision
+    lines, current = 1, ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if font.getlength(trial) / 10 / 72 > width_in and current:
+            lines, current = lines + 1, word
+        else:
+            current = trial
+    return lines
+
+
+def test_pptx_titles_never_run_into_what_follows(client):
+    """The longest indicator's title (it wraps at 28 pt): the title box is tall enough for the
+    lines it needs, and the subtitle, the map and the tables start below it; every table row
+    is as tall as its longest cell's lines need, so no table runs past the slide's bottom."""
+    view = "gebiet=06412000&indikator=sprachfoerderbedarf&jahr=2023&auswahl=06412000-032"
+    prs = Presentation(io.BytesIO(client.get("/export/bericht.pptx?" + view).data))
+    for slide in prs.slides:
+        texts = [s for s in slide.shapes if s.has_text_frame and s.text_frame.text]
+        title = min(texts, key=lambda s: s.top)
+        run = title.text_frame.paragraphs[0].runs[0]
+        size = run.font.size.pt
+        assert size >= 20
+        need = _lines_needed(title.text_frame.text, size, (title.width - 2 * 91440) / 914400)
+        assert title.height / 914400 >= need * size * 1.15 / 72, (title.text_frame.text, size)
+        bottom = title.top + title.height
+        for shape in slide.shapes:
+            if shape.shape_id != title.shape_id:
+                assert shape.top >= bottom, (title.text_frame.text, shape.name)
+                assert shape.top + shape.height <= prs.slide_height, shape.name
+            if shape.has_table:
+                table = shape.table
+                for i, row in enumerate(table.rows):
+                    for j, cell in enumerate(row.cells):
+                        width = table.columns[j].width / 914400 - 0.2  # minus the margins
+                        lines = _lines_needed(cell.text, 16, width, bold=i == 0)
+                        assert row.height / 914400 >= lines * 16 * 1.15 / 72, cell.text
