@@ -28,9 +28,9 @@ from urllib.parse import parse_qsl, urlencode
 from dash import Dash
 from flask import Response, request
 
-from geodata.model.repository import Repository
 from geodata.reports.content import MAX_VIEWS
 from geodata.reports.filenames import export_filename
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, parse_query, view_areas
 
 MAX_BATCH_AREAS = 120  # Steckbriefe in one batch (about 0.4 s and 25 kB each)
@@ -53,7 +53,7 @@ def _file(body: bytes, fmt: str, name: str) -> Response:
     return resp
 
 
-def _views(repo: Repository) -> list[ViewState]:
+def _views(repo: PublishedAtlas) -> list[ViewState]:
     """The basket's views (``bericht=``), or the view of the query itself."""
     pairs = parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
     basket = [v for k, v in pairs if k == "bericht"]
@@ -88,7 +88,7 @@ def _clean_old_jobs() -> None:
             continue
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Add the report routes."""
     from geodata.reports.pdfreport import batch_pdf, report_pdf
     from geodata.reports.slides import report_pptx

@@ -19,6 +19,7 @@ from typing import Any
 from geodata.model.errors import AtlasError
 from geodata.model.repository import Repository
 from geodata.model.settings import Settings
+from geodata.statistics.disclosure import disclosure
 from geodata.storage.tables import build_repository
 
 POLL_SECONDS = 1.0
@@ -35,7 +36,7 @@ class LiveRepository:
         self._poll = poll_seconds
         self._lock = threading.Lock()
         self._version = store.current_version()
-        self._repo = build_repository(store.read(), settings)
+        self._repo = _ready(build_repository(store.read(), settings))
         self._checked = time.monotonic()
         self._loading: threading.Thread | None = None
         self._retry_at = 0.0
@@ -107,7 +108,7 @@ class LiveRepository:
 
     def _load(self, version: str) -> None:
         try:
-            repo = build_repository(self._store.read(), self._settings)
+            repo = _ready(build_repository(self._store.read(), self._settings))
         except (AtlasError, OSError, ValueError) as err:
             # Keep serving the previous version and try this one again after RETRY_SECONDS
             # (a database that was briefly away, a file still being copied).
@@ -124,7 +125,7 @@ class LiveRepository:
         """Load the store's current version now (blocking), e.g. right after an import."""
         version = self._store.current_version()
         if version != self._version:
-            repo = build_repository(self._store.read(), self._settings)
+            repo = _ready(build_repository(self._store.read(), self._settings))
             with self._lock:
                 self._repo, self._version = repo, version
         self._checked = time.monotonic()
@@ -141,6 +142,13 @@ class LiveRepository:
             raise AttributeError(name)
         pinned = self._pinned.get()
         return getattr(pinned if pinned is not None else self.snapshot(), name)
+
+
+def _ready(repo: Repository) -> Repository:
+    """A new repository with its disclosure control decided, before any request sees it (a
+    Germany-sized atlas takes seconds; no request should wait for that)."""
+    disclosure(repo)
+    return repo
 
 
 def _forward(name: str) -> property:

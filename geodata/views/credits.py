@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 SYNTHETIC_NOTE = "synthetische Beispielwerte – keine amtlichen Daten"
 # Geometry and key sources named on every map (as on screen: layers.choropleth.MAP_SOURCES).
@@ -19,7 +19,7 @@ SCHOOLS_SOURCE = "jedeschule"
 SYNTHETIC_SOURCE = "synthetic"
 
 
-def _source_text(repo: Repository, key: str) -> str | None:
+def _source_text(repo: PublishedAtlas, key: str) -> str | None:
     src = repo.sources.get(key)
     if src is None:
         return None
@@ -29,7 +29,7 @@ def _source_text(repo: Repository, key: str) -> str | None:
     return src.text
 
 
-def attribution_lines(repo: Repository, ind_ids: Sequence[str], institutions: bool) -> list[str]:
+def attribution_lines(repo: PublishedAtlas, ind_ids: Sequence[str], institutions: bool) -> list[str]:
     """Data source(s), geometry attribution (licence texts) and, with institutions, theirs."""
     inds = [repo.indicator(i) for i in dict.fromkeys(ind_ids)]
     lines = []
