@@ -17,6 +17,8 @@ from dash import Dash  # noqa: E402  (the environment must be set before dash lo
 from callbacks import register_all  # noqa: E402
 from geodata.model.repository import Repository
 from geodata.model.settings import load_settings
+from geodata.statistics.disclosure import disclosure
+from geodata.statistics.published import published
 from geodata.storage.gpkg import DEFAULT_GPKG, load_repository
 from geodata.storage.live import LiveRepository
 from geodata.storage.store import default_store
@@ -32,6 +34,7 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
     GeoPackage file instead (no imports)."""
     if repo is None and store is None and os.environ.get("BILDUNGSATLAS_GPKG"):
         repo = load_repository(Path(os.environ.get("BILDUNGSATLAS_GPKG", DEFAULT_GPKG)))
+        disclosure(repo)  # decided once, before the first request (and before a fork)
     if repo is None:
         repo = LiveRepository(store or default_store(), load_settings())  # type: ignore[assignment]
     app = Dash(
@@ -46,18 +49,22 @@ def create_app(repo: Repository | None = None, store: AtlasStore | None = None) 
     # files open. Dash's bundles and every callback answer are compressed.
     app.server.config["COMPRESS_STREAMS"] = False
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
-    app.layout = lambda: page(repo)  # a function: a new indicator appears after an import
-    register_all(app, repo)
+    # Layers and callbacks get only the published atlas: every value they show or export has
+    # passed the disclosure control (geodata.statistics.disclosure); no raw value is in reach.
+    atlas = published(repo)
+    app.layout = lambda: page(atlas)  # a function: a new indicator appears after an import
+    register_all(app, atlas)
     if isinstance(repo, LiveRepository):
         from callbacks.upload import BASE, register_upload
 
         repo.attach(app.server, unpinned=(BASE,))
-        register_upload(app, repo)
+        register_upload(app, repo, atlas)
     return app
 
 
 def wsgi() -> Any:
-    """WSGI entry point for several workers: ``gunicorn --preload -w 4 'app:wsgi()'``."""
+    """WSGI entry point for several workers: ``gunicorn --preload -w 4 'app:wsgi()'``. The
+    disclosure control is decided before the workers fork, so they share it."""
     return create_app().server
 
 

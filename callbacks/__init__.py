@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dash import Dash
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 
-def register_all(app: Dash, repo: Repository) -> None:
+def register_all(app: Dash, repo: PublishedAtlas) -> None:
     """Register every feature's callbacks and routes."""
     from callbacks import exports, indexbuilder, navigation, reports, routes, search
 

@@ -16,7 +16,7 @@ from dash import Dash
 from flask import Response, request
 
 from geodata import reports as export
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, parse_query
 
 EXPORT_PARAMS = ("papier", "breite", "hoehe")
@@ -37,7 +37,7 @@ def _download(body: bytes, fmt: str, filename: str) -> Response:
     return resp
 
 
-def _view_and_options(repo: Repository) -> tuple[ViewState, dict[str, str]]:
+def _view_and_options(repo: PublishedAtlas) -> tuple[ViewState, dict[str, str]]:
     """The view state from the query (without the export's own parameters)."""
     pairs = parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True)
     opts = {k: v for k, v in pairs if k in EXPORT_PARAMS}
@@ -55,7 +55,7 @@ def _pixels(value: str | None, name: str) -> int | None:
     return int(value)
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Add the ``/export/...`` routes."""
     server = app.server
 

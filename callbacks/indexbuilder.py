@@ -17,14 +17,14 @@ from dash.exceptions import PreventUpdate
 from flask import Response, request
 
 from callbacks.exports import _download, _error
-from geodata.index.allocation import METHODS, parse_allocation
+from geodata.index.allocation import METHODS, UNRATED_RULES, parse_allocation
 from geodata.index.atlas import check_definition, compute_index_for
 from geodata.index.definition import DefinitionError, IndexDefinition
 from geodata.index.files import find_definition, index_dir, slugify, store_definition
-from geodata.model.repository import Repository
 from geodata.reports.allocation import allocation_csv, allocation_xlsx
 from geodata.reports.methodsheet import method_sheet_html
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexform import definition_from_form
 from geodata.views.indexmap import index_allocation, index_bundle
 from geodata.views.state import parse_query, to_query
@@ -42,7 +42,7 @@ def _messages(which: str, errors: list[str]) -> list[Any]:
     return [items if o["id"]["name"] == which else no_update for o in ctx.outputs_list[1]]
 
 
-def _save_problems(repo: Repository, definition: IndexDefinition,
+def _save_problems(repo: PublishedAtlas, definition: IndexDefinition,
                    editing: str | None) -> list[str]:
     """Why a valid definition must not be saved: it would silently replace another index,
     change an index without a new version (its links and method sheets would then show other
@@ -68,7 +68,7 @@ def _save_problems(repo: Repository, definition: IndexDefinition,
     return []
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Register the form callbacks and the ``/index/...`` routes."""
 
     @app.callback(
@@ -175,13 +175,16 @@ def register(app: Dash, repo: Repository) -> None:
                 ("Budget", f"{format_number(alloc.budget)} {alloc.unit}"),
                 ("Sockel je Kopf", f"{format_number(settings.sockel, 1)} % = "
                  f"{format_number(alloc.base_budget)} {alloc.unit}"),
-                ("Köpfe", repo.indicator(settings.koepfe).name),
+                ("Köpfe", alloc.heads_label or repo.indicator(settings.koepfe).name),
                 ("Rest nach Bedarf", f"{METHODS[alloc.method]}: "
                  f"{format_number(alloc.need_budget)} {alloc.unit}"),
                 *((("Klassenfaktoren", "; ".join(
                     f"Klasse {c}: {format_number(f, 2)}" for c, f in
                     settings.multipliers(bundle.result.k).items())),)
                   if alloc.method == "klassen" else ()),
+                ("Nicht bewertete Gebiete", UNRATED_RULES[settings.unbewertet]),
+                *((f"nicht bewertet: {names.get(u.area_id, u.area_id)}",
+                   f"{u.reason} – {u.rule}") for u in alloc.unrated),
                 ("Rundung", "ganze Beträge, größte Reste; Summe = Budget"),
                 *(("Hinweis", n) for n in alloc.notes)]
         return _download(allocation_xlsx(alloc, names, meta), "xlsx", name)

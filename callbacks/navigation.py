@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 
 from geodata.model.entities import ROOT
 from geodata.model.institutions import types_in
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapoptions import breaks_param, parse_options
 from geodata.views.mapview import suggest_manual_breaks
 from geodata.views.search import search as find
@@ -48,7 +48,7 @@ from layers.shell import breadcrumb_items
 from layers.view import map_view, viewport
 
 
-def _step_year(state: ViewState, repo: Repository, step: int) -> ViewState:
+def _step_year(state: ViewState, repo: PublishedAtlas, step: int) -> ViewState:
     years = repo.years_for(state.indikator, view_areas(state, repo))
     if state.jahr not in years:
         return state
@@ -56,7 +56,7 @@ def _step_year(state: ViewState, repo: Repository, step: int) -> ViewState:
     return replace(state, jahr=years[pos]) if 0 <= pos < len(years) else state
 
 
-def _open_hit(state: ViewState, repo: Repository, kind: str, item_id: str) -> ViewState:
+def _open_hit(state: ViewState, repo: PublishedAtlas, kind: str, item_id: str) -> ViewState:
     """Jump to a search result: an area (its profile), or an institution (its panel)."""
     if kind == "einrichtung":
         return open_institution(state, item_id, repo, jump=True)
@@ -72,7 +72,7 @@ def _clicked_institution(trigger: dict[str, Any]) -> dict[str, Any]:
 
 
 def _next_state(
-    repo: Repository, search: str | None, trigger: Any, inp: dict[str, Any]
+    repo: PublishedAtlas, search: str | None, trigger: Any, inp: dict[str, Any]
 ) -> tuple[ViewState, list[str]]:
     """The state after the triggering input, with German notices."""
     state, notes = parse_query(search, repo)
@@ -162,7 +162,7 @@ def _panel_key(state: ViewState) -> str:
                      state.gebiet if state.index_tab == "definition" else ""])
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Register the navigation callback."""
     # Normalising the address must not add a history entry (dcc.Location always pushes),
     # else the browser's Back button would land on the raw address and bounce forward again.

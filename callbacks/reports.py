@@ -28,8 +28,8 @@ from urllib.parse import parse_qsl, urlencode
 from dash import Dash
 from flask import Response, request
 
-from geodata.model.repository import Repository
 from geodata.reports.filenames import export_filename
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, parse_query, view_areas
 
 MAX_BATCH_AREAS = 120  # Steckbriefe in one batch (about 0.4 s and 25 kB each)
@@ -52,7 +52,7 @@ def _file(body: bytes, fmt: str, name: str) -> Response:
     return resp
 
 
-def _views(repo: Repository) -> list[ViewState]:
+def _views(repo: PublishedAtlas) -> list[ViewState]:
     """The basket's views (``bericht=``), or the view of the query itself."""
     # imported here: geodata.reports.content pulls in matplotlib (about 55 MiB per worker
     # that never makes a report; the stress benchmark's 500 MiB budget)
@@ -91,7 +91,7 @@ def _clean_old_jobs() -> None:
             continue
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Add the report routes."""
     server = app.server
     # The writers are imported on first use: matplotlib, python-docx and python-pptx cost

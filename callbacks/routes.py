@@ -18,8 +18,7 @@ from flask import Response, request
 from geodata.model.entities import ROOT
 from geodata.model.errors import UnknownAreaError
 from geodata.model.provenance import STATUS_LABELS, Provenance
-from geodata.model.repository import Repository
-from geodata.statistics.states import area_state
+from geodata.statistics.published import PublishedAtlas
 from geodata.statistics.suppression import SYMBOL
 from geodata.views.labels import labels_geojson
 from geodata.views.mapview import compute_map
@@ -39,7 +38,7 @@ def _json_error(message: str, status: int) -> Response:
                     mimetype="application/json")
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Add ``/geo/...`` and ``/api/...`` routes to the Flask server."""
     server = app.server
 
@@ -126,6 +125,7 @@ def register(app: Dash, repo: Repository) -> None:
                 "dezimalstellen": i.decimals, "art": i.kind,
                 "zaehler": i.numerator or None, "nenner": i.denominator or None,
                 "faktor": i.factor, "synthetisch": i.synthetic,
+                "geheimhaltung": i.confidential,
                 "jahre": list(repo.years_for(i.id)),
             }
             for i in repo.indicators.values()
@@ -138,18 +138,19 @@ def register(app: Dash, repo: Repository) -> None:
             area = repo.area(area_id)
         except UnknownAreaError as err:
             return _json_error(str(err), 404)
-        # Suppressed and unrated values leave the server only as their symbol; every value
-        # says what it is and where it comes from (provenance per value, not per indicator).
+        # Suppressed and unrated values leave the server only as their symbol; published ones
+        # rounded to the indicator's decimals (the published atlas gives nothing else); every
+        # value says what it is and where it comes from (provenance per value, issue 17).
         values: dict[str, dict[str, float | str]] = {}
         origins: dict[str, dict[str, dict[str, object]]] = {}
-        for ind_id, ind in repo.indicators.items():
+        for ind_id in repo.indicators:
             by_year: dict[str, float | str] = {}
             for y in repo.years_for(ind_id):
-                if (v := repo.value(area_id, ind_id, y)) is None \
-                        and not repo.withheld(area_id, ind_id, y):
+                c = repo.cell(area_id, ind_id, y)
+                if c.state == "keine_daten":
                     continue
-                st = area_state(repo, area_id, ind, y)
-                by_year[str(y)] = v.value if st == "ok" and v is not None else SYMBOL[st]
+                by_year[str(y)] = c.value if c.state == "ok" and c.value is not None \
+                    else SYMBOL[c.state]
                 prov = repo.provenance(area_id, ind_id, y)
                 if prov is not None:
                     origins.setdefault(ind_id, {})[str(y)] = provenance_json(prov)

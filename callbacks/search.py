@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, html
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.search import search
 from layers import ids
 
 
-def results(repo: Repository, text: str) -> list:
+def results(repo: PublishedAtlas, text: str) -> list:
     """Result buttons for the typed text, or a German "nothing found"."""
     text = (text or "").strip()
     if not text:
@@ -29,7 +29,7 @@ def results(repo: Repository, text: str) -> list:
     ]
 
 
-def register(app: Dash, repo: Repository) -> None:
+def register(app: Dash, repo: PublishedAtlas) -> None:
     """Register the results callback."""
 
     @app.callback(Output(ids.SEARCH_RESULTS, "children"), Input(ids.SEARCH, "value"),

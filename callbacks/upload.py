@@ -92,7 +92,7 @@ def _guard() -> Response | None:
                     mimetype="text/plain")
 
 
-def register_upload(main: Dash, live: LiveRepository) -> Dash:
+def register_upload(main: Dash, live: LiveRepository, atlas: Any = None) -> Dash:
     """Mount the upload page at ``/daten-importieren/`` on ``main``'s server."""
     server = main.server
     server.config["MAX_CONTENT_LENGTH"] = max(server.config.get("MAX_CONTENT_LENGTH") or 0,
@@ -103,7 +103,8 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
     app = Dash(__name__, server=server, url_base_pathname=BASE, title="Daten importieren",
                assets_folder=main.config.assets_folder, suppress_callback_exceptions=True)
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
-    app.layout = lambda: upload_page(live, store.versions())
+    shown = atlas if atlas is not None else live  # the catalogue as the current user sees it
+    app.layout = lambda: upload_page(shown, store.versions())
 
     def file_path(meta: dict[str, Any] | None) -> Path | None:
         if not meta or not re.fullmatch(r"[0-9a-f]{32}", str(meta.get("token", ""))):
@@ -129,7 +130,7 @@ def register_upload(main: Dash, live: LiveRepository) -> Dash:
         chosen = [i.text() for i in report.issues if "Blätter" in i.message]
         return ({"token": token, "name": name, "columns": table.header, "sheet": table.sheet},
                 f"Hochgeladen: {name} ({table.description})",
-                mapping_table(table.header, samples, mapping, role_options(live)),
+                mapping_table(table.header, samples, mapping, role_options(shown)),
                 sheet_picker(table.sheets, table.sheet, chosen[0] if chosen else ""), [])
 
     @app.callback(

@@ -12,11 +12,12 @@ from dash import dcc, html
 from geodata.index.allocation import (
     METHODS,
     UNITS,
+    UNRATED_RULES,
     Allocation,
     allocation_params,
 )
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexmap import IndexBundle, index_allocation
 from geodata.views.state import ViewState
 from layers.ids import ALLOC_ERRORS, COMPUTE, vid
@@ -25,7 +26,7 @@ from layers.links import nav_link
 
 
 # --- allocation -------------------------------------------------------------------------------
-def _alloc_form(repo: Repository, state: ViewState, b: IndexBundle) -> html.Div:
+def _alloc_form(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> html.Div:
     s = state.verteilung
     # Only counts that the index's areas have (the chosen one always stays selectable).
     heads = [{"label": i.name, "value": i.id} for i in repo.indicators.values()
@@ -47,10 +48,12 @@ def _alloc_form(repo: Repository, state: ViewState, b: IndexBundle) -> html.Div:
         form_field("Klassenfaktoren", dcc.Input(id=vid("faktoren"), value="; ".join(
             form_number(f) for f in s.faktoren), placeholder="1; 1,5; 2; 2,5", className="ba-input"),
             "je Klasse ab Klasse 1; leer: 1; 1,5; 2; …"),
+        form_radio("Nicht bewertete Gebiete (gesperrte oder fehlende Werte)", vid("unbewertet"),
+                   s.unbewertet, {k: v[0].upper() + v[1:] for k, v in UNRATED_RULES.items()}),
     ], className="ba-form-grid")
 
 
-def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> html.Table:
+def _alloc_table(repo: PublishedAtlas, a: Allocation, classes: dict[str, int]) -> html.Table:
     u = a.unit
     rows = []
     for r in sorted(a.rows, key=lambda r: (-r.difference, repo.areas[r.area_id].name)):
@@ -85,7 +88,7 @@ def _alloc_table(repo: Repository, a: Allocation, classes: dict[str, int]) -> ht
         id="verteilung-tabelle")
 
 
-def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -> list:
+def index_allocation_panel(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> list:
     """Settings, the split's sums, the table, exports."""
     form = [_alloc_form(repo, state, b),
             html.Div(id=ALLOC_ERRORS, role="alert", className="ba-form-errors"),
@@ -107,14 +110,18 @@ def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -
     classes = {x: sc.cls for x, sc in b.result.scores.items()}
     return [
         *form,
+        *_unrated_list(repo, a),
         html.P([f"{format_number(a.budget)} {a.unit}: Sockel {format_number(a.base_budget)} "
                 f"{a.unit} ({share} % je Kopf), nach Bedarf {format_number(a.need_budget)} "
                 f"{a.unit} ({METHODS[a.method]}). ",
                 html.Strong(f"{winners} Gebiete erhalten mehr, {losers} weniger"),
                 " als bei gleicher Verteilung je Kopf (Gießkanne). Beträge auf ganze "
-                f"{a.unit} gerundet; die Summe ist genau das Budget."],
+                f"{a.unit} gerundet; die Summe ist genau das Budget."
+                + (f" Köpfe: {a.heads_label}." if a.heads_label else "")],
                className="ba-footnote", id="verteilung-summe"),
-        *[html.P(n, className="ba-footnote") for n in a.notes],
+        *[html.P(n, className="ba-footnote ba-warning" if n.startswith("Achtung") else
+                 "ba-footnote", role="alert" if n.startswith("Achtung") else None)
+          for n in a.notes],
         _alloc_table(repo, a, classes),
         html.Div([
             html.A("CSV", href=f"/index/{b.slug}/verteilung.csv?{q}", className="ba-button",
@@ -127,8 +134,27 @@ def index_allocation_panel(repo: Repository, state: ViewState, b: IndexBundle) -
     ]
 
 
+def _unrated_list(repo: PublishedAtlas, a: Allocation) -> list:
+    """The areas the index could not rate for a suppressed or missing input: why, and how
+    their amount was set; a high-need one is marked."""
+    if not a.unrated:
+        return []
+    rows = [html.Tr([html.Th(repo.areas[u.area_id].name, scope="row"),
+                     html.Td(u.reason), html.Td(u.rule + (" · höchste Bedarfsklasse nach den "
+                                                          "veröffentlichten Indikatoren"
+                                                          if u.high_need else ""),
+                                                className="ba-plus" if u.high_need else None)])
+            for u in a.unrated]
+    return [html.Table([
+        html.Caption(f"Nicht bewertet ({len(a.unrated)}): Betrag nach der gewählten Regel"),
+        html.Thead(html.Tr([html.Th("Gebiet", scope="col"), html.Th("Grund", scope="col"),
+                            html.Th("Betrag", scope="col")])),
+        html.Tbody(rows)], className="ba-profile-table ba-plain ba-ix-wrap",
+        id="verteilung-unbewertet")]
+
+
 # --- explanation in an area's profile ------------------------------------------------------------
-def area_amount(repo: Repository, state: ViewState, b: IndexBundle, area_id: str) -> list:
+def area_amount(repo: PublishedAtlas, state: ViewState, b: IndexBundle, area_id: str) -> list:
     """The area's line of the budget split with the address's settings."""
     try:
         a = index_allocation(repo, b, state)

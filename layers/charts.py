@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from dash import dcc, html
 
 from geodata.model.entities import ROOT, Indicator
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
-from geodata.statistics.states import suppression_rule, year_states
-from geodata.views.profile import combined_value, need_sign, peers_of, reference_state
+from geodata.statistics.published import PublishedAtlas, published
+from geodata.views.profile import combined_value, need_sign, peers_of
 from geodata.views.state import ViewState
 from layers import ids
 
@@ -49,15 +48,17 @@ def pearson(xs: Sequence[float], ys: Sequence[float]) -> float | None:
     return None if sxx == 0 or syy == 0 else sxy / math.sqrt(sxx * syy)
 
 
-def peer_values(repo: Repository, parent: str, peers: Sequence[str], ind: Indicator,
+def peer_values(repo: PublishedAtlas, parent: str, peers: Sequence[str], ind: Indicator,
                 year: int) -> dict[str, float]:
-    """The shown ("ok") values of the peers in one year."""
-    states, raw = year_states(repo, peers, ind, year, parent, suppression_rule(repo))
-    return {a: v for a, v, s in zip(peers, raw, states, strict=True)
+    """The shown ("ok") values of the peers in one year, as published."""
+    repo = published(repo)
+    del parent  # the published atlas judges every area among all its sums
+    col = repo.column(peers, ind.id, year, counts=False)
+    return {a: v for a, v, s in zip(peers, col.values, col.states, strict=True)
             if s == "ok" and v is not None}
 
 
-def _series(repo: Repository, area_ids: Sequence[str], ind: Indicator,
+def _series(repo: PublishedAtlas, area_ids: Sequence[str], ind: Indicator,
             combined: bool) -> list[float | None]:
     out: list[float | None] = []
     for y in repo.years_for(ind.id):
@@ -71,8 +72,9 @@ def _series(repo: Repository, area_ids: Sequence[str], ind: Indicator,
     return out
 
 
-def time_figure(repo: Repository, state: ViewState, name: str) -> dict:
+def time_figure(repo: PublishedAtlas, state: ViewState, name: str) -> dict:
     """The map's indicator over all years for the selection, its parent and the atlas."""
+    repo = published(repo)
     ind = repo.indicator(state.indikator)
     years = list(repo.years_for(ind.id))
     sel = state.selection
@@ -82,15 +84,13 @@ def time_figure(repo: Repository, state: ViewState, name: str) -> dict:
                "mode": "lines+markers", "line": {"color": HIGHLIGHT, "width": 3},
                "hovertemplate": "%{x}: %{y:,." + str(ind.decimals) + "f}<extra>" + name +
                                 "</extra>"}]
-    for area, label, dash in ((parent, repo.display_name(parent), "dash"),
-                              (ROOT, repo.display_name(ROOT), "dot")):
-        if area == ROOT and parent == ROOT and len(traces) > 1:
-            continue
-        vals = []
-        for y in years:
-            v = repo.value(area, ind.id, y)
-            ok = v is not None and reference_state(repo, area, ind, y) == "ok"
-            vals.append(v.value if ok else None)  # type: ignore[union-attr]
+    lands = {repo.land_of(a) for a in sel}
+    land = lands.pop() if len(lands) == 1 else None
+    refs = [(parent, "dash")] if parent != ROOT else []
+    refs.append((land, "dashdot") if land else (ROOT, "dot"))
+    for area, dash in refs:
+        label = repo.display_name(area)
+        vals = [repo.reference(area, ind.id, y).value for y in years]
         traces.append({"x": years, "y": vals, "name": label, "mode": "lines+markers",
                        "line": {"color": ACCENT if dash == "dash" else "#6b7280", "dash": dash},
                        "hovertemplate": "%{x}: %{y:,." + str(ind.decimals) + "f}<extra>" +
@@ -103,9 +103,10 @@ def time_figure(repo: Repository, state: ViewState, name: str) -> dict:
         margin={"l": 44, "r": 8, "t": 30, "b": 50})}
 
 
-def bar_figure(repo: Repository, state: ViewState) -> tuple[dict, int]:
+def bar_figure(repo: PublishedAtlas, state: ViewState) -> tuple[dict, int]:
     """The peers' values in the map's year, sorted with most need first; the selection
     highlighted. Returns the figure and the number of bars."""
+    repo = published(repo)
     ind = repo.indicator(state.indikator)
     peers = peers_of(repo, state.selection[0])
     vals = peer_values(repo, peers.parent, peers.ids, ind, state.jahr)
@@ -132,11 +133,11 @@ def _short(text: str, n: int = 42) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
 
 
-def _plural(repo: Repository, peers: Sequence[str]) -> str:
+def _plural(repo: PublishedAtlas, peers: Sequence[str]) -> str:
     return repo.level(repo.areas[peers[0]].level).plural if peers else "Gebiete"
 
 
-def default_scatter_indicator(repo: Repository, state: ViewState) -> str:
+def default_scatter_indicator(repo: PublishedAtlas, state: ViewState) -> str:
     """The second indicator of the scatter: chosen, else a social-situation rate."""
     if state.streuung and state.streuung != state.indikator:
         return state.streuung
@@ -146,7 +147,7 @@ def default_scatter_indicator(repo: Repository, state: ViewState) -> str:
     return next(i for i in repo.indicators if i != state.indikator)
 
 
-def scatter_figure(repo: Repository, state: ViewState, x_id: str) -> tuple[dict, float | None,
+def scatter_figure(repo: PublishedAtlas, state: ViewState, x_id: str) -> tuple[dict, float | None,
                                                                            int]:
     """Map indicator (y) against ``x_id`` over the peers; returns figure, r and n."""
     ind_y, ind_x = repo.indicator(state.indikator), repo.indicator(x_id)
@@ -178,8 +179,10 @@ def scatter_figure(repo: Repository, state: ViewState, x_id: str) -> tuple[dict,
     return fig, r, len(both)
 
 
-def charts(repo: Repository, state: ViewState, name: str) -> list:
+def charts(repo: PublishedAtlas, state: ViewState, name: str) -> list:
     """The "Diagramme" tab."""
+    repo = published(repo)
+    repo = published(repo)
     ind = repo.indicator(state.indikator)
     x_id = default_scatter_indicator(repo, state)
     bar, n_bars = bar_figure(repo, state)

@@ -14,7 +14,7 @@ import dash_leaflet as dl
 from dash import html
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapdata import MapData
 from layers import ids
 
@@ -85,7 +85,7 @@ SCHOOLS_SOURCE = "jedeschule"
 MAP_SOURCES = ("bkg_vg250", "destatis_gvisys", "frankfurt_stadtteile", "karlsruhe_stadtteile")
 
 
-def attribution(repo: Repository) -> html.Div:
+def attribution(repo: PublishedAtlas) -> html.Div:
     """The attribution line on the map: geometry and key sources, as their licences require."""
     parts: list = []
     for key in MAP_SOURCES:
@@ -105,7 +105,7 @@ def attribution(repo: Repository) -> html.Div:
     return html.Div(parts, className="ba-attribution")
 
 
-def choropleth_map(repo: Repository) -> dl.Map:
+def choropleth_map(repo: PublishedAtlas) -> dl.Map:
     """The map with the (initially empty) area layer and the school layer group."""
     bounds = repo.bounds[ROOT]
     children: list = []

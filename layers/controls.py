@@ -12,9 +12,9 @@ from typing import Any
 
 from dash import dcc, html
 
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import number_param
 from geodata.statistics.palettes import PALETTES
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapoptions import METHODS, MapOptions, breaks_param
 from geodata.views.state import ViewState
 from layers import ids
@@ -129,7 +129,7 @@ def params_from_controls(values: dict[str, Any], present: bool) -> dict[str, str
     return params
 
 
-def level_options(repo: Repository, state: ViewState) -> list[dict[str, str]]:
+def level_options(repo: PublishedAtlas, state: ViewState) -> list[dict[str, str]]:
     """"Teilgebiete" plus every deeper level that has areas below the current view."""
     kids = repo.children_of(state.gebiet)
     if not kids:

@@ -87,7 +87,7 @@ FIELD, ALLOC_FIELD, BUTTON, MESSAGE = "ix-feld", "ix-vfeld", "ix-knopf", "ix-mel
 FIELD_IDS = ("name", "autor", "version", "beschreibung", "gebiet", "ebene", "jahr", "basisjahr",
              "standardisierung", "mindest_einwohner", "winsorisieren", "klassen", "grenzen",
              "anzahl", "anteil")
-ALLOC_IDS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren")
+ALLOC_IDS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren", "unbewertet")
 USE, DIRECTION, WEIGHT = "ix-use", "ix-dir", "ix-w"
 SAVE = {"type": BUTTON, "name": "speichern"}
 COMPUTE = {"type": BUTTON, "name": "verteilen"}

@@ -20,8 +20,8 @@ from geodata.index.definition import (
 )
 from geodata.index.files import definition_files
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexmap import index_bundle
 from geodata.views.state import ViewState
 from layers.ids import DIRECTION, ERRORS, SAVE, USE, WEIGHT, fid
@@ -35,7 +35,7 @@ def form_number(x: float, decimals: int = 2) -> str:
 
 
 # --- list of saved indices ---------------------------------------------------------------------
-def index_list(repo: Repository, state: ViewState) -> list:
+def index_list(repo: PublishedAtlas, state: ViewState) -> list:
     """The saved indices, each a link that shows it; and a link to define a new one."""
     items = []
     for path, d, errors in definition_files():
@@ -67,7 +67,7 @@ def index_list(repo: Repository, state: ViewState) -> list:
 
 
 # --- the definition form ----------------------------------------------------------------------
-def _parents(repo: Repository) -> list[dict[str, str]]:
+def _parents(repo: PublishedAtlas) -> list[dict[str, str]]:
     """Areas whose children a map shows, the whole atlas first."""
     opts = [{"label": f"{repo.settings.overview_name} (oberste Ebene)", "value": ROOT}]
     for aid, area in repo.areas.items():
@@ -107,11 +107,11 @@ def form_radio(label: str, id_: dict[str, str], value: str, options: dict[str, s
         labelClassName="ba-radio-label"), group=True)
 
 
-def _years(repo: Repository) -> list[int]:
+def _years(repo: PublishedAtlas) -> list[int]:
     return sorted({y for ys in repo.years.values() for y in ys})
 
 
-def _draft(repo: Repository, state: ViewState) -> IndexDefinition:
+def _draft(repo: PublishedAtlas, state: ViewState) -> IndexDefinition:
     """What the form starts with: the shown index, or a new one for the current view."""
     if state.index:
         return index_bundle(repo, state.index).definition
@@ -123,7 +123,7 @@ def _draft(repo: Repository, state: ViewState) -> IndexDefinition:
                    description="", gebiet=gebiet, ebene=state.ebene)
 
 
-def definition_form(repo: Repository, state: ViewState) -> list:
+def definition_form(repo: PublishedAtlas, state: ViewState) -> list:
     """The form (prefilled); "Speichern" validates, saves and shows the index."""
     d = _draft(repo, state)
     chosen = {i.id: i for i in d.indicators}
@@ -210,7 +210,7 @@ def definition_form(repo: Repository, state: ViewState) -> list:
     ]
 
 
-def new_index_panel(repo: Repository, state: ViewState) -> list:
+def new_index_panel(repo: PublishedAtlas, state: ViewState) -> list:
     """The form for a new index."""
     return [html.H2("Neuer Bedarfsindex", id="profil-titel", className="ba-panel-title"),
             html.Div(nav_link(replace(state, ansicht="indizes"), "‹ Gespeicherte Indizes",

@@ -19,9 +19,9 @@ from geodata.index.definition import (
     STANDARDISATIONS,
     DefinitionError,
 )
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.palettes import class_colors
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexmap import IndexBundle, index_bundle, index_palette
 from geodata.views.state import INDEX_TABS, ViewState
 from layers.allocation_view import area_amount, index_allocation_panel
@@ -40,7 +40,7 @@ def leave_index(state: ViewState) -> ViewState:
 
 
 # --- result ------------------------------------------------------------------------------------
-def _class_table(repo: Repository, state: ViewState, b: IndexBundle) -> html.Table:
+def _class_table(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> html.Table:
     res = b.result
     colors = class_colors(index_palette(state), res.k, "higher_worse") if res.k else []
     counts = [sum(1 for sc in res.scores.values() if sc.cls == c) for c in range(1, res.k + 1)]
@@ -54,7 +54,7 @@ def _class_table(repo: Repository, state: ViewState, b: IndexBundle) -> html.Tab
                       className="ba-profile-table ba-plain ba-ix-wrap ba-ix-classes")
 
 
-def _sensitivity_table(repo: Repository, b: IndexBundle) -> list:
+def _sensitivity_table(repo: PublishedAtlas, b: IndexBundle) -> list:
     sens = b.sensitivity
     if len(b.definition.indicators) < 2:
         return [html.P("Empfindlichkeit: Mit nur einem Indikator ändert kein Gewicht die "
@@ -84,7 +84,7 @@ def _sensitivity_table(repo: Repository, b: IndexBundle) -> list:
     ]
 
 
-def index_result(repo: Repository, state: ViewState, b: IndexBundle) -> list:
+def index_result(repo: PublishedAtlas, state: ViewState, b: IndexBundle) -> list:
     """Summary, class counts, exclusions, sensitivity and the method sheet link."""
     d, res = b.definition, b.result
     excluded = [html.Li(f"{repo.areas[a].name}: {ex.text}") for a, ex in res.excluded.items()]
@@ -118,7 +118,7 @@ def index_result(repo: Repository, state: ViewState, b: IndexBundle) -> list:
     ]
 
 
-def index_panel(repo: Repository, state: ViewState) -> list:
+def index_panel(repo: PublishedAtlas, state: ViewState) -> list:
     """The panel of the shown index (tabs: result, definition, allocation)."""
     try:
         b = index_bundle(repo, state.index or "")
@@ -142,7 +142,7 @@ def index_panel(repo: Repository, state: ViewState) -> list:
     ]
 
 
-def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
+def index_explanation(repo: PublishedAtlas, state: ViewState, area_id: str) -> list:
     """Why the area has its class: each indicator's standardised value × weight as a bar."""
     try:
         b = index_bundle(repo, state.index or "")
@@ -158,7 +158,16 @@ def index_explanation(repo: Repository, state: ViewState, area_id: str) -> list:
     if sc is None:
         ex = res.excluded.get(area_id)
         text = ex.text if ex else "nicht im Index (liegt nicht im bewerteten Gebiet)"
-        return [html.Section([title, html.P(text[0].upper() + text[1:] + ".")],
+        extra = []
+        part = res.partial.get(area_id)
+        if part is not None:
+            extra.append(html.P(
+                f"Teilindex aus den {len(part.used)} von {len(b.definition.indicators)} "
+                f"Indikatoren mit veröffentlichtem Wert: {_signed(part.value)} (Klasse "
+                f"{part.cls} von {res.k}); die Verteilung kann ihn für den Bedarfsanteil "
+                "nutzen (Reiter „Verteilung“).", className="ba-footnote",
+                id="index-teilindex"))
+        return [html.Section([title, html.P(text[0].upper() + text[1:] + "."), *extra],
                              className="ba-ix-explain", id="index-erklaerung")]
     # z-values are centred at 0; percentile ranks and min-max values at 0.5 (an average
     # area), so a bar shows how much an indicator raises or lowers the need.

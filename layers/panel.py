@@ -15,15 +15,16 @@ from dash import dcc, html
 
 from geodata.model.entities import ROOT, Institution
 from geodata.model.institutions import type_of, types_in
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
-from geodata.statistics.states import POPULATION
+from geodata.statistics.published import POPULATION, PublishedAtlas, published
 from geodata.views.profile import (
     ProfileRow,
     area_description,
     combined_population,
+    combined_references,
     combined_rows,
     peers_of,
+    profile_references,
     profile_rows,
 )
 from geodata.views.state import MULTI_TABS, SINGLE_TABS, ViewState
@@ -40,26 +41,31 @@ HEADLINE = ("einwohner", "sgb2_quote_u15", "sprachfoerderbedarf", "betreuungsquo
             "quote_ohne_abschluss")
 
 
-def _peers_label(repo: Repository, area_id: str) -> str:
+def _peers_label(repo: PublishedAtlas, area_id: str) -> str:
     peers = peers_of(repo, area_id)
     plural = repo.level(repo.areas[peers.shown].level).plural
     where = f" in {repo.display_name(peers.parent)}" if peers.parent != ROOT else ""
     return f"{len(peers.ids)} {plural}{where}"
 
 
-def _population_text(repo: Repository, area_id: str) -> str:
-    pop = repo.latest_value(area_id, POPULATION)
+def _population_text(repo: PublishedAtlas, area_id: str) -> str:
+    pop = repo.latest(area_id, POPULATION)
     if pop is None:
         return "Einwohner: keine Angabe"
+    if pop[1].value is None:
+        return f"Einwohner: · gesperrt ({pop[0]})"
     return f"{format_number(pop[1].value)} Einwohner ({pop[0]})"
 
 
 def _footnote(year: int) -> html.P:
     return html.P([html.Span("▌", className="ba-synth-mark", **{"aria-hidden": "true"}),
                    f"Orange Kante: {SYNTHETIC_LABEL} (Demo, keine amtlichen Daten). "
-                   "Rang 1 = größter Bedarf unter den Gebieten derselben Karte; Abw. = "
-                   "Abweichung vom Mittel in Standardabweichungen (rechts/orange = mehr "
-                   f"Bedarf). Kleine Jahreszahl: Wert aus diesem Jahr statt {year}. "
+                   "Rang unter den Gebieten derselben Karte: 1 = größter Bedarf bei "
+                   "Indikatoren mit Bedarfsrichtung, 1 = höchster Wert bei neutralen "
+                   "(Ausländeranteil, Einwohner …); Abw. = Abweichung vom Mittel in "
+                   "Standardabweichungen (rechts/orange = mehr Bedarf, grau = neutral). "
+                   f"Kleine Jahreszahl: Wert aus diesem Jahr statt {year}. * = Vergleichswert "
+                   "aus den Teilgebieten mit Wert (siehe Hinweis am Wert). "
                    "· = gesperrt, n. b. = nicht bewertet."], className="ba-footnote")
 
 
@@ -78,38 +84,34 @@ def _sources(rows: Sequence[ProfileRow]) -> html.Details:
                          html.Ul([html.Li(s) for s in lines])], className="ba-footnote")
 
 
-def steckbrief(repo: Repository, state: ViewState) -> list:
+def steckbrief(repo: PublishedAtlas, state: ViewState) -> list:
     """Profile of the first selected area."""
     area_id = state.auswahl or ""
-    peers = peers_of(repo, area_id)
     n_inst = len(repo.institutions_in(area_id))
     rows = profile_rows(repo, area_id, state.jahr)
     return [
         *(index_explanation(repo, state, area_id) if state.index else []),
         html.P(f"{_population_text(repo, area_id)} · {n_inst} Einrichtungen · "
                f"Schlüssel {area_id}", className="ba-facts-line"),
-        *profile_table(rows, state.jahr,
-                       "Wert",
-                       repo.display_name(peers.parent) if peers.parent != ROOT else None,
-                       "Gesamt", _peers_label(repo, area_id)),
+        *profile_table(rows, state.jahr, "Wert",
+                       [label for _n, label in profile_references(repo, area_id)],
+                       _peers_label(repo, area_id)),
         _footnote(state.jahr),
         _sources(rows),
     ]
 
 
-def _combined_name(repo: Repository, members: tuple[str, ...]) -> str:
+def _combined_name(repo: PublishedAtlas, members: tuple[str, ...]) -> str:
     names = [repo.areas[a].name for a in members]
     return " + ".join(names) if len(names) <= 3 else f"{names[0]} + {len(names) - 1} weitere"
 
 
-def sozialraum(repo: Repository, state: ViewState) -> list:
+def sozialraum(repo: PublishedAtlas, state: ViewState) -> list:
     """Profile of the selection taken together (summed counts, recomputed rates)."""
     members = state.selection
     rows = combined_rows(repo, members, state.jahr)
     pop_row = next((r for r in rows if r.indicator.id == POPULATION), None)
     pop = combined_population(repo, members, pop_row.year) if pop_row else None
-    parents = {peers_of(repo, a).parent for a in members}
-    parent = parents.pop() if len(parents) == 1 else ROOT
     return [
         html.Div([
             # The label wraps the field: its accessible name (dcc.Input takes no aria-*).
@@ -138,13 +140,13 @@ def sozialraum(repo: Repository, state: ViewState) -> list:
                          else "keine Angabe", id="sozialraum-einwohner")],
                 className="ba-facts"),
         *profile_table(rows, state.jahr, "Sozialraum",
-                       repo.display_name(parent) if parent != ROOT else None, "Gesamt", "",
+                       [label for _n, label in combined_references(repo, members)], "",
                        ranked=False),
         _footnote(state.jahr),
     ]
 
 
-def vergleich(repo: Repository, state: ViewState) -> list:
+def vergleich(repo: PublishedAtlas, state: ViewState) -> list:
     """The selected areas side by side (headline indicators of the profile year)."""
     members = state.selection
     per_area = {a: {r.indicator.id: r for r in profile_rows(repo, a, state.jahr)}
@@ -209,7 +211,7 @@ def _inst_line(inst: Institution) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def einrichtungen(repo: Repository, state: ViewState) -> list:
+def einrichtungen(repo: PublishedAtlas, state: ViewState) -> list:
     """The area's institutions by type; each opens its panel."""
     area_id = state.auswahl or ""
     by_type: dict[str, list[Institution]] = defaultdict(list)
@@ -236,7 +238,7 @@ ATTR_LABELS = {"schulart": "Schulart", "schueler_insgesamt": "Schüler/-innen",
                "schueler_grundschule": "davon Grundschule"}
 
 
-def institution_panel(repo: Repository, state: ViewState) -> list:
+def institution_panel(repo: PublishedAtlas, state: ViewState) -> list:
     """An institution: name, type, address, its figures, and its area's headline figures."""
     inst = repo.institution(state.einrichtung or "")
     if inst is None:
@@ -286,9 +288,10 @@ def institution_panel(repo: Repository, state: ViewState) -> list:
     ]
 
 
-def render_panel(repo: Repository, state: ViewState) -> list:
+def render_panel(repo: PublishedAtlas, state: ViewState) -> list:
     """The panel for the state (see module docstring), below the switch between profile and
     the table view of the map's areas."""
+    repo = published(repo)
     if state.tabelle:
         return [panel_switch(state), html.H2("Tabelle der Gebiete", id="profil-titel",
                                              className="ba-panel-title"),
@@ -296,7 +299,7 @@ def render_panel(repo: Repository, state: ViewState) -> list:
     return [panel_switch(state), *_panel(repo, state)]
 
 
-def _panel(repo: Repository, state: ViewState) -> list:
+def _panel(repo: PublishedAtlas, state: ViewState) -> list:
     if state.einrichtung:
         return institution_panel(repo, state)
     sel = state.selection

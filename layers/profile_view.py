@@ -14,9 +14,9 @@ from urllib.parse import quote
 from dash import html
 
 from geodata.statistics.numfmt import format_number
-from geodata.statistics.states import POPULATION
+from geodata.statistics.published import POPULATION, Cell
 from geodata.statistics.suppression import LABEL, SYMBOL
-from geodata.views.profile import ProfileRow
+from geodata.views.profile import ProfileRow, rank_label
 
 Z_CLAMP = 2.5  # the deviation bar is full at |z| = 2.5
 NEED_COLORS = {"more": "#c2410c", "less": "#2b6cb0", "neutral": "#6b7280"}
@@ -36,15 +36,27 @@ def headline_split(rows: Sequence[ProfileRow]) -> tuple[list[ProfileRow], list[P
 
 def cell(value: float | None, state: str, decimals: int, year: int | None = None) -> html.Td:
     """A number, or the symbol of its special state (never the suppressed number); ``year``
-    is shown small when the value is not from the map's year."""
+    is shown small when the value (or the suppressed one) is not from the map's year."""
+    note = [html.Span(str(year), className="ba-year-note"), " "] if year is not None else []
     if value is not None and state == "ok":
         if year is None:
             return html.Td(format_number(value, decimals), className="ba-num")
-        return html.Td([html.Span(str(year), className="ba-year-note"), " ",
-                        format_number(value, decimals)], className="ba-num",
+        return html.Td([*note, format_number(value, decimals)], className="ba-num",
                        title=f"Wert von {year}")
-    return html.Td(SYMBOL.get(state, "–"), className="ba-num ba-missing",
-                   title=LABEL.get(state, "keine Daten"))
+    label = LABEL.get(state, "keine Daten")
+    return html.Td([*note, SYMBOL.get(state, "–")] if note else SYMBOL.get(state, "–"),
+                   className="ba-num ba-missing",
+                   title=f"{label} ({year})" if year is not None else label)
+
+
+def reference_cell(c: Cell, decimals: int) -> html.Td:
+    """A reference value; one computed from the children that have a value is marked "*"
+    and says so in its title."""
+    td = cell(c.value, c.state, decimals)
+    if c.note and c.state == "ok":
+        return html.Td([td.children, html.Span("*", className="ba-ref-note")],
+                       className=td.className, title=c.note)
+    return td
 
 
 def sparkline(row: ProfileRow) -> html.Td:
@@ -175,14 +187,13 @@ def _name(row: ProfileRow) -> html.Th:
 
 
 def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
-                  parent_label: str | None, overall_label: str, peers_label: str,
+                  reference_labels: Sequence[str], peers_label: str,
                   ranked: bool = True) -> list:
-    """The headline table grouped by topic, and the folded counts below it."""
+    """The headline table grouped by topic, and the folded counts below it. The reference
+    columns are labelled by what they are (the parent city or Kreis, the Land, the atlas)."""
     head, folded = headline_split(rows)
     cols = [("Indikator", ""), (own_label, "ba-num")]
-    if parent_label:
-        cols.append((parent_label, "ba-num"))
-    cols.append((overall_label, "ba-num"))
+    cols += [(label, "ba-num") for label in reference_labels]
     if ranked:
         cols += [("Rang", "ba-num"), ("Abw.", "ba-dev-cell")]
     cols.append(("Verlauf", "ba-spark"))
@@ -195,15 +206,16 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
             dec = r.indicator.decimals
             other_year = r.year if r.year != map_year else None
             cells = [_name(r), cell(r.value, r.state, dec, other_year)]
-            if parent_label:
-                cells.append(cell(r.parent_value, r.parent_state, dec))
-            cells.append(cell(r.overall_value, r.overall_state, dec))
+            cells += [reference_cell(c, dec) for c in r.references]
             if ranked:
+                what = rank_label(r.indicator)
                 cells.append(html.Td(f"{r.rank}/{r.rank_of}" if r.rank else "–",
                                      className="ba-num",
-                                     title=(f"Rang {r.rank} von {r.rank_of} {peers_label} "
-                                            "(1 = größter Bedarf)" if r.rank else
-                                            "kein Rang")))
+                                     title=(f"{what}: {r.rank} von {r.rank_of} bewerteten "
+                                            f"Gebieten ({peers_label})" if r.rank
+                                            else "kein Rang"),
+                                     **{"aria-label": f"{what}: {r.rank} von {r.rank_of}"
+                                        if r.rank else "kein Rang"}))
                 cells.append(deviation(r, peers_label))
             cells.append(sparkline(r))
             body.append(html.Tr(cells, className="ba-synth-row" if r.synthetic else None))
@@ -223,9 +235,8 @@ def profile_table(rows: Sequence[ProfileRow], map_year: int, own_label: str,
                 html.Tr(className="ba-synth-row" if r.synthetic else None, children=[
                          _name(r), cell(r.value, r.state, r.indicator.decimals,
                                                   r.year if r.year != map_year else None),
-                         cell(r.parent_value, r.parent_state, r.indicator.decimals)
-                         if parent_label else cell(r.overall_value, r.overall_state,
-                                                   r.indicator.decimals)])
+                         *([reference_cell(r.references[0], r.indicator.decimals)]
+                           if r.references else [])])
                 for r in folded]), className="ba-profile-table ba-folded"),
         ], className="ba-more"))
     return out

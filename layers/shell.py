@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, breadcrumb
 from layers import ids
 from layers.choropleth import attribution, choropleth_map
@@ -21,7 +21,7 @@ DROPDOWN_LABELS = {
 }
 
 
-def indicator_options(repo: Repository) -> list[dict[str, str]]:
+def indicator_options(repo: PublishedAtlas) -> list[dict[str, str]]:
     """Dropdown options sorted by topic, synthetic ones marked; the tooltip gives the definition."""
     inds = sorted(repo.indicators.values(), key=lambda i: (i.topic, i.name))
     return [
@@ -33,7 +33,7 @@ def indicator_options(repo: Repository) -> list[dict[str, str]]:
     ]
 
 
-def breadcrumb_items(repo: Repository, state: ViewState) -> list:
+def breadcrumb_items(repo: PublishedAtlas, state: ViewState) -> list:
     """Breadcrumb buttons; the current view is plain text with ``aria-current``."""
     chain = breadcrumb(state, repo)
     items: list = []
@@ -119,14 +119,14 @@ def export_toast() -> html.Div:
                     **{"aria-live": "polite", "hidden": True})
 
 
-def import_link(repo: Repository) -> list:
+def import_link(repo: PublishedAtlas) -> list:
     """The link to the upload page, shown when the app runs on the versioned data store."""
-    if getattr(repo, "store", None) is None:
+    if not getattr(repo, "imports_enabled", False):
         return []
     return [html.A("Daten importieren", href="/daten-importieren/", className="ba-import-link")]
 
 
-def page(repo: Repository) -> html.Div:
+def page(repo: PublishedAtlas) -> html.Div:
     """The whole page; the first callback fills it from the URL."""
     return html.Div(
         [

@@ -13,8 +13,8 @@ from dataclasses import replace
 
 from dash import html
 
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
 from geodata.statistics.suppression import SYMBOL
 from geodata.views.mapdata import view_label
 from geodata.views.maptable import table_rows
@@ -46,7 +46,7 @@ def _header(key: str, text: str, kind: str) -> html.Th:
                    **{"aria-sort": "ascending" if key == "name" else "none"})
 
 
-def area_table(repo: Repository, state: ViewState) -> list:
+def area_table(repo: PublishedAtlas, state: ViewState) -> list:
     """The panel body of the table view."""
     md = compute_map(repo, state)
     rows = table_rows(repo, state, md)

@@ -11,7 +11,7 @@ from dash import dcc, html
 from geodata.importer.core import MAX_UPLOAD_BYTES
 from geodata.importer.report import ERROR, NOTE, WARNING, Report
 from geodata.importer.values import ROLE_LABELS, describe_role
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.storage.versions import StoreVersion
 
 P = "ba-imp-"
@@ -28,7 +28,7 @@ def _field(label: str, comp) -> html.Div:
     return html.Div([html.Label(label, htmlFor=comp.id), comp], className="ba-imp-field")
 
 
-def upload_page(repo: Repository, versions: list[StoreVersion]) -> html.Main:
+def upload_page(repo: PublishedAtlas, versions: list[StoreVersion]) -> html.Main:
     """The whole page (one main landmark)."""
     levels = [{"label": lvl.name, "value": lvl.id} for lvl in repo.settings.levels]
     return html.Main([
@@ -162,7 +162,7 @@ def mapping_table(columns: list[str], samples: dict[str, list[str]], mapping: di
                                            html.Th("Bedeutung")])), html.Tbody(rows)])
 
 
-def role_options(repo: Repository) -> list[dict[str, str]]:
+def role_options(repo: PublishedAtlas) -> list[dict[str, str]]:
     base = [{"label": label, "value": role} for role, label in ROLE_LABELS.items()]
     inds = [{"label": f"Werte von „{i.name}“", "value": f"wert:{i.id}:"}
             for i in sorted(repo.indicators.values(), key=lambda i: i.name)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.mapdata import legend_labels, view_label
 from geodata.views.mapview import compute_map
 from geodata.views.state import ViewState, to_query
@@ -25,7 +25,7 @@ class MapView:
     title: str
 
 
-def viewport(repo: Repository, area_id: str, animate: bool) -> dict[str, object]:
+def viewport(repo: PublishedAtlas, area_id: str, animate: bool) -> dict[str, object]:
     """Map viewport that fits ``area_id`` (the root: everything)."""
     s, w, n, e = repo.bounds[area_id]
     return {
@@ -38,8 +38,9 @@ def viewport(repo: Repository, area_id: str, animate: bool) -> dict[str, object]
     }
 
 
-def map_view(repo: Repository, state: ViewState) -> MapView:
+def map_view(repo: PublishedAtlas, state: ViewState) -> MapView:
     """Classify the current indicator and year over the areas in view."""
+    repo = published(repo)
     md = compute_map(repo, state)
     shown = set(md.area_ids)
     selected = list(dict.fromkeys(

@@ -166,6 +166,9 @@ def test_school_layer_and_tooltip(page, live_url):
     assert page.is_visible("text=jedeschule.de")  # the school data's attribution, while shown
     page.mouse.move(*area_point(page, "06433012"))  # Rüsselsheim am Main
     tip = page.wait_for_selector(".ba-tip")
+    # The value arrives after the name ("…" meanwhile): wait for it, not a fixed time.
+    page.wait_for_function("() => /\\d Personen/.test("
+                           "document.querySelector('.ba-tip')?.innerText || '')", timeout=10000)
     text = tip.inner_text()
     assert "Rüsselsheim am Main" in text
     assert re.search(r"\d{2}\.\d{3} Personen", text)  # German thousands dot

@@ -115,5 +115,7 @@ def test_change_map_and_presentation_mode(page, live_url):
     page.screenshot(path=str(SCREENSHOTS / "12_praesentation.png"))
     page.keyboard.press("Escape")
     page.wait_for_selector(".ba-header", state="visible")
+    # The address follows the header through a callback: wait for it (no race under load).
+    page.wait_for_function("() => !location.href.includes('praesentation')", timeout=10000)
     assert "praesentation" not in page.url
     assert not page.console_errors, page.console_errors

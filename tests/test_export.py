@@ -23,6 +23,7 @@ from geodata.model.entities import ROOT
 from geodata.model.settings import DEFAULT_CONFIG
 from geodata.views.mapview import compute_map
 from geodata.views.state import parse_query
+from tests.conftest import half_up
 
 GG = "gebiet=06433&indikator=sgb2_quote_u15&jahr=2023"  # 14 Gemeinden, no special states
 FFM_LEAVERS = "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023"  # 46 Stadtteile
@@ -32,8 +33,9 @@ SYMBOLS = ["·", "–", "n. b."]
 
 
 def de(value: float, decimals: int = 1) -> str:
-    """German number without thousands dots, formatted here independently of the app."""
-    return f"{value:.{decimals}f}".replace(".", ",")
+    """German number without thousands dots, rounded half up as published, formatted here
+    independently of the app."""
+    return f"{half_up(value, decimals):.{decimals}f}".replace(".", ",")
 
 
 def pdf_text(data: bytes, tmp_path) -> str:
@@ -48,32 +50,63 @@ def pdf_text(data: bytes, tmp_path) -> str:
 
 def expected_states(repo, parent: str, ind_id: str, year: int) -> dict[str, str]:
     """States of the children of ``parent`` by the documented rules, computed from the raw
-    repository values: no value; numerator (count) 1 or 2 suppressed; if exactly one is
-    suppressed, the smallest other non-zero numerator too; under 300 residents not rated."""
+    repository values for one view of leaf areas under a published parent: a count (for a
+    rate: its numerator or its denominator) of 1 or 2 is suppressed; in each sum (the
+    children's counts, the children's numerators, the children's denominators) a single
+    suppressed cell takes the smallest other non-zero one with it; a rate is suppressed with
+    either of its counts, and a suppressed rate takes its numerator with it (also a numerator
+    of 0); until nothing changes. Under 300 residents: not rated."""
     ind = repo.indicators[ind_id]
-    ids = repo.children_of(parent)
-    out, counts = {}, {}
+    ids = list(repo.children_of(parent))
+    out: dict[str, str] = {}
+    present = [a for a in ids if repo.value(a, ind_id, year) is not None]
+
+    def small(v):
+        return v is not None and 0 < v < 3
+
+    def count(cid, a):
+        v = repo.value(a, cid, year)
+        return None if v is None else v.value
+
+    if ind.kind == "count":
+        groups = {ind_id: {a: count(ind_id, a) for a in ids}}
+    else:
+        groups = {c: {a: count(c, a) for a in ids} for c in (ind.numerator, ind.denominator)}
+    hidden = {c: {a for a, v in g.items() if small(v)} for c, g in groups.items()}
+    rate_hidden = set()
+    changed = True
+    while changed:
+        changed = False
+        for c, g in groups.items():
+            if all(v is not None for v in g.values()) and len(hidden[c]) == 1:
+                others = [(v, a) for a, v in g.items() if a not in hidden[c] and v]
+                hidden[c].add(min(others)[1])
+                changed = True
+        if ind.kind != "count":
+            num, den = ind.numerator, ind.denominator
+            for a in present:
+                if a not in rate_hidden and (a in hidden[num] or a in hidden[den]):
+                    rate_hidden.add(a)
+                    changed = True
+                if a in rate_hidden and a not in hidden[num] and (
+                        a not in hidden[den] or groups[num][a] == 0):
+                    hidden[num].add(a)
+                    changed = True
+    secret = hidden[ind_id] if ind.kind == "count" else rate_hidden
     for a in ids:
-        val = repo.value(a, ind_id, year)
-        if val is None:
+        if a not in present:
             out[a] = "keine_daten"
             continue
-        count = val.value if ind.kind == "count" else val.numerator
-        counts[a] = count
         pops = [(y, repo.value(a, "einwohner", y)) for y in repo.years_for("einwohner")]
         pops = [(y, v.value) for y, v in pops if v is not None]
         earlier = [p for y, p in pops if y <= year] or [p for _, p in pops]
         pop = earlier[-1] if earlier else None
-        if count is not None and 0 < count < 3:
+        if a in secret:
             out[a] = "gesperrt"
         elif pop is not None and pop < 300:
             out[a] = "nicht_bewertet"
         else:
             out[a] = "ok"
-    if list(out.values()).count("gesperrt") == 1:
-        others = [(c, a) for a, c in counts.items()
-                  if out[a] in ("ok", "nicht_bewertet") and c is not None and c > 0]
-        out[min(others)[1]] = "gesperrt"
     return out
 
 
@@ -242,6 +275,7 @@ def test_csv_round_trips_with_symbols_for_suppressed_values(repo, ffm_state, ffm
     df = read_csv(data)
     value_col = "Schulabgänger ohne Abschluss 2023 (%)"
     num_col = "Zähler: Schulabgängerinnen und Schulabgänger ohne Abschluss"
+    den_col = "Nenner: Schulabgängerinnen und Schulabgänger"
     assert list(df.columns[:4]) == ["Schlüssel", "Gebiet", "Ebene", value_col]
     ids = list(repo.children_of("06412000"))
     assert list(df["Schlüssel"][:46]) == ids  # map order, leading zeros kept
@@ -253,23 +287,29 @@ def test_csv_round_trips_with_symbols_for_suppressed_values(repo, ffm_state, ffm
         raw = repo.value(aid, "quote_ohne_abschluss", 2023)
         row = body.iloc[i]
         if states[aid] == "gesperrt":
-            assert row[value_col] == "·" and row[num_col] == "·"
+            assert row[value_col] == "·"
             assert row["Hinweis"] == "gesperrt (Geheimhaltung)"
             cells = lines[i].split(";")
-            assert de(raw.value) not in cells and str(int(raw.numerator)) not in cells
+            assert de(raw.value) not in cells
             assert repr(raw.value).replace(".", ",") not in lines[i]
+            # A count may be shown (it is published on its own), but never both, and never
+            # a small one: the rate and the missing count do not follow.
+            assert "·" in (row[num_col], row[den_col])
+            for c in (row[num_col], row[den_col]):
+                assert c == "·" or int(c) == 0 or int(c) >= 3
         elif states[aid] == "ok":
-            assert float(row[value_col].replace(",", ".")) == round(raw.value, 1)
+            assert float(row[value_col].replace(",", ".")) == half_up(raw.value, 1)
     # With the symbols as missing values the column reads as numbers.
     numeric = read_csv(data, na_values=SYMBOLS)
     ok = [i for i, a in enumerate(ids) if states[a] == "ok"]
     assert numeric[value_col].dtype == float
     assert numeric[value_col].iloc[ok].tolist() == [
-        round(repo.value(ids[i], "quote_ohne_abschluss", 2023).value, 1) for i in ok]
-    # Last row: the city as a whole, for reference.
+        half_up(repo.value(ids[i], "quote_ohne_abschluss", 2023).value, 1) for i in ok]
+    # After the areas: the city as a whole, then its Land, for reference.
     city = repo.value("06412000", "quote_ohne_abschluss", 2023)
-    assert numeric.iloc[-1]["Gebiet"] == "Frankfurt am Main (insgesamt)"
-    assert numeric.iloc[-1][value_col] == round(city.value, 1)
+    assert numeric.iloc[46]["Gebiet"] == "Frankfurt am Main (insgesamt)"
+    assert numeric.iloc[46][value_col] == half_up(city.value, 1)
+    assert numeric.iloc[47]["Gebiet"] == "Hessen (insgesamt)" and len(numeric) == 48
 
 
 def test_csv_ranks_and_classes(repo, gg_state):
@@ -278,11 +318,12 @@ def test_csv_ranks_and_classes(repo, gg_state):
     body = df.iloc[:14]
     values = body[col]  # no special state in this view: the column reads as numbers
     assert values.dtype == float
-    assert values.tolist() == [round(repo.value(a, "sgb2_quote_u15", 2023).value, 1)
+    assert values.tolist() == [half_up(repo.value(a, "sgb2_quote_u15", 2023).value, 1)
                                for a in repo.children_of("06433")]
-    # higher_worse: rank 1 is the highest value.
-    assert body.loc[values.idxmax(), "Rang (1 = größter Bedarf)"] == 1
-    assert body.loc[values.idxmin(), "Rang (1 = größter Bedarf)"] == 14
+    # higher_worse: rank 1 is the highest value (issue 15: the column says "nach Bedarf").
+    rank = "Rang nach Bedarf (1 = größter Bedarf)"
+    assert body.loc[values.idxmax(), rank] == 1
+    assert body.loc[values.idxmin(), rank] == 14
     assert sorted(body["Klasse"].astype(int).unique()) == [1, 2, 3, 4, 5]
     assert body.loc[values.idxmin(), "Klasse"] == 1
 
@@ -295,10 +336,11 @@ def test_change_table_has_both_years_and_the_difference(repo):
     old, new = "Betreuungsquote unter 3 Jahren 2019 (%)", "Betreuungsquote unter 3 Jahren 2023 (%)"
     change = "Veränderung 2019–2023 (Prozentpunkte)"
     for i, aid in enumerate(repo.children_of("06433")):
-        a = repo.value(aid, "betreuungsquote_u3", 2023).value
-        b = repo.value(aid, "betreuungsquote_u3", 2019).value
-        assert df.iloc[i][new] == round(a, 1) and df.iloc[i][old] == round(b, 1)
-        assert df.iloc[i][change] == pytest.approx(round(a - b, 1))
+        a = half_up(repo.value(aid, "betreuungsquote_u3", 2023).value, 1)
+        b = half_up(repo.value(aid, "betreuungsquote_u3", 2019).value, 1)
+        assert df.iloc[i][new] == a and df.iloc[i][old] == b
+        # The change of the published values, so that the columns agree (issue 15).
+        assert df.iloc[i][change] == pytest.approx(half_up(a - b, 1))
 
 
 def test_xlsx_has_data_and_metadata(repo, ffm_state, ffm_suppressed):
@@ -313,10 +355,10 @@ def test_xlsx_has_data_and_metadata(repo, ffm_state, ffm_suppressed):
         raw = repo.value(aid, "quote_ohne_abschluss", 2023)
         row = by_id[aid]
         if aid in ffm_suppressed:
-            assert row[vcol] == "·" and row[ncol] == "·"
-            assert raw.value not in row and round(raw.value, 1) not in row
+            assert row[vcol] == "·" and "·" in (row[ncol], row[ncol + 1])
+            assert raw.value not in row and half_up(raw.value, 1) not in row
         elif isinstance(row[vcol], float):
-            assert row[vcol] == round(raw.value, 1)
+            assert row[vcol] == half_up(raw.value, 1)
     meta = "\n".join(str(c) for r in wb["Metadaten"].iter_rows(values_only=True) for c in r
                      if c is not None)
     ind = repo.indicators["quote_ohne_abschluss"]
@@ -331,7 +373,9 @@ def test_xlsx_has_data_and_metadata(repo, ffm_state, ffm_suppressed):
 def test_view_table_for_all_gemeinden(repo):
     state, _ = parse_query(GEMEINDEN, repo)
     cols, rows, meta = export.view_table(repo, state)
-    assert len(rows) == 1528 + 1 and rows[-1][1] == f"{repo.settings.overall_name} (insgesamt)"
+    # the Gemeinden, the whole atlas, and each Land (the atlas covers two)
+    assert len(rows) == 1528 + 3 and rows[-3][1] == f"{repo.settings.overall_name} (insgesamt)"
+    assert [r[1] for r in rows[-2:]] == ["Hessen (insgesamt)", "Baden-Württemberg (insgesamt)"]
     md = compute_map(repo, state)
     v = cols.index("SGB-II-Quote unter 15 Jahren 2023 (%)")
     for row, st in zip(rows, md.states, strict=False):
@@ -353,8 +397,12 @@ def test_profile_pdf_one_page_with_table_references_ranks_and_sources(repo, tmp_
     line = next(ln for ln in text.splitlines() if "SGB-II-Quote unter 15 Jahren" in ln)
     own = repo.value(ok_area, "sgb2_quote_u15", 2023).value
     city = repo.value("06412000", "sgb2_quote_u15", 2023).value
-    overall = repo.value(ROOT, "sgb2_quote_u15", 2023).value
-    assert f"{de(own)} {de(city)} {de(overall)}" in line
+    # The Land reference (issue 15): Hessen = the Kreise with keys 06…, from summed counts.
+    hessen = [k for k in repo.children_of(ROOT) if k.startswith("06")]
+    num = sum(repo.value(k, "kinder_u15_sgb2", 2023).value for k in hessen)
+    den = sum(repo.value(k, "kinder_u15", 2023).value for k in hessen)
+    assert "Hessen" in text
+    assert f"{de(own)} {de(city)} {de(100 * num / den)}" in line
     # Rank among the 46 Stadtteile (1 = highest rate), counted here.
     peers = [repo.value(a, "sgb2_quote_u15", 2023) for a in repo.children_of("06412000")]
     states = expected_states(repo, "06412000", "sgb2_quote_u15", 2023)

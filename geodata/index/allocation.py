@@ -43,8 +43,7 @@ from typing import Any
 
 from geodata.index.atlas import population_values
 from geodata.statistics.numfmt import format_number, number_param, parse_number
-from geodata.statistics.states import suppression_rule
-from geodata.statistics.suppression import primary_state
+from geodata.statistics.published import published
 
 METHODS = {"index": "proportional zum Index", "klassen": "Klassenfaktoren"}
 
@@ -66,6 +65,17 @@ class AllocationRow:
 
 
 @dataclass(frozen=True)
+class UnratedArea:
+    """An area the index could not rate for a suppressed or missing input: why, how its
+    amount was set, and whether its published indicators put it in the highest class."""
+
+    area_id: str
+    reason: str
+    rule: str
+    high_need: bool
+
+
+@dataclass(frozen=True)
 class Allocation:
     """The result of `allocate`."""
 
@@ -77,6 +87,9 @@ class Allocation:
     need_budget: int
     rows: tuple[AllocationRow, ...]
     notes: tuple[str, ...] = ()
+    unrated: tuple[UnratedArea, ...] = ()  # areas without an index value for an input gap
+    rule: str = "sockel"  # how their amount was set (UNRATED_RULES)
+    heads_label: str = ""  # e.g. "Einwohnerinnen und Einwohner 2012"
 
 
 def _frac(x: float | int | Fraction) -> Fraction:
@@ -213,16 +226,70 @@ def allocate(
 def heads_from_repository(repo: Any, area_ids: Sequence[str], indicator_id: str,
                           year: int) -> dict[str, float | None]:
     """Head counts of a count indicator (e.g. ``einwohner``, ``kinder_u15``) in ``year``, else
-    the nearest earlier, else the nearest later year; None where missing or suppressed (a count
-    below the confidentiality threshold is never used, so no amount reveals it)."""
+    the nearest earlier, else the nearest later year, as published; None where missing or
+    suppressed (a suppressed count is never used, so no amount reveals it)."""
+    return head_counts(repo, area_ids, indicator_id, year)[0]
 
+
+def head_counts(repo: Any, area_ids: Sequence[str], indicator_id: str,
+                year: int) -> tuple[dict[str, float | None], dict[str, int]]:
+    """`heads_from_repository` and the year each head count comes from."""
+    repo = published(repo)
     ind = repo.indicator(indicator_id)
     if ind.kind != "count":
         raise ValueError(f"„{ind.name}“ ist keine Anzahl und taugt nicht als Kopfzahl.")
-    rule = suppression_rule(repo)
-    vals = population_values(repo, area_ids, indicator_id, year)
-    return {a: v if v is not None and primary_state("count", v, None, None, rule) == "ok"
-            else None for a, v in vals.items()}
+    return population_values(repo, area_ids, indicator_id, year)
+
+
+def years_text(years: Mapping[str, int]) -> str:
+    """The years of the head counts in words: "2012", or "2012 (3 Gebiete: 2011)"."""
+    if not years:
+        return ""
+    counts: dict[int, int] = {}
+    for y in years.values():
+        counts[y] = counts.get(y, 0) + 1
+    main = max(counts, key=lambda y: (counts[y], y))
+    rest = [f"{n} {'Gebiet' if n == 1 else 'Gebiete'}: {y}" for y, n in sorted(counts.items())
+            if y != main]
+    return str(main) + (f" ({'; '.join(rest)})" if rest else "")
+
+
+UNRATED_RULES = {
+    "teilindex": "nach dem Teilindex der veröffentlichten Indikatoren",
+    "mittel": "wie ein mittleres bewertetes Gebiet",
+    "hoechster": "wie das bewertete Gebiet mit dem höchsten Bedarf",
+    "sockel": "nur Sockelbetrag (kein Bedarfsanteil)",
+}
+
+
+def _unrated_need(result: Any, method: str, rule: str) -> tuple[dict[str, float],
+                                                                dict[str, str]]:
+    """Need values and notes for the areas with an input gap under ``rule``."""
+    scores = list(result.scores.values())
+    if not scores or rule == "sockel":
+        return {}, {}
+    if method == "klassen":
+        classes = sorted(sc.cls for sc in scores)
+        middle, top = float(classes[(len(classes) - 1) // 2]), float(result.k)
+    else:
+        values = [sc.value for sc in scores]
+        middle, top = sum(values) / len(values), max(values)
+    need: dict[str, float] = {}
+    notes: dict[str, str] = {}
+    n_inds = len(result.definition.indicators)
+    for a in result.input_gaps:
+        part = result.partial.get(a)
+        if rule == "teilindex" and part is not None:
+            need[a] = float(part.cls) if method == "klassen" else part.value
+            notes[a] = (f"Bedarfsanteil nach Teilindex aus {len(part.used)} von {n_inds} "
+                        f"Indikatoren (Klasse {part.cls})")
+            continue
+        fallback = rule if rule != "teilindex" else "mittel"
+        need[a] = top if fallback == "hoechster" else middle
+        notes[a] = ("Bedarfsanteil " + UNRATED_RULES[fallback]
+                    + (" (kein veröffentlichter Indikator für einen Teilindex)"
+                       if rule == "teilindex" else ""))
+    return need, notes
 
 
 def allocate_index(
@@ -235,20 +302,71 @@ def allocate_index(
     method: str = "index",
     multipliers: Mapping[int, float] | None = None,
     unit: str = "€",
+    unrated: str = "sockel",
 ) -> Allocation:
-    """`allocate` over the areas of an `geodata.index.compute.IndexResult` (heads from the atlas
-    in the index year; need = index value or class of each rated area)."""
+    """`allocate` over the areas of an `geodata.index.compute.IndexResult` (heads as published
+    in the index year, else the nearest year; need = index value or class of each rated area).
+
+    An area the index could not rate for a suppressed or missing input is not silently left
+    with the base share: ``unrated`` (`UNRATED_RULES`) sets its need, and `Allocation.unrated`
+    lists each such area with its reason and the rule applied; a note warns when one of them
+    would be in the highest class by its published indicators."""
+    if unrated not in UNRATED_RULES:
+        raise ValueError(f"Die Regel „{unrated}“ für nicht bewertete Gebiete gibt es nicht; "
+                         f"möglich: {', '.join(UNRATED_RULES)}.")
     year = result.year if result.year is not None else result.definition.year
-    heads = heads_from_repository(repo, result.area_ids, head_indicator, year)
+    heads, years = head_counts(repo, result.area_ids, head_indicator, year)
     need: dict[str, float | None] = {
         a: (sc.cls if method == "klassen" else sc.value) for a, sc in result.scores.items()}
-    return allocate(budget, heads, need, base_share=base_share, method=method,
-                    multipliers=multipliers, unit=unit)
+    extra, extra_notes = _unrated_need(result, method, unrated)
+    if method == "index" and result.scores:
+        # The need factor is the index above the lowest rated area's: a partial score below
+        # it counts as that lowest one (no negative factor, the rated areas' factors kept).
+        low = min(sc.value for sc in result.scores.values())
+        extra = {a: max(v, low) for a, v in extra.items()}
+    need.update(extra)
+    alloc = allocate(budget, heads, need, base_share=base_share, method=method,
+                     multipliers=multipliers, unit=unit)
+    unrated_rows = []
+    warnings = []
+    for a in result.input_gaps:
+        ex = result.excluded[a]
+        part = result.partial.get(a)
+        high = part is not None and result.k > 0 and part.cls == result.k
+        rule_text = extra_notes.get(a, "nur Sockelbetrag (kein Bedarfsanteil)")
+        unrated_rows.append(UnratedArea(a, "; ".join(ex.reasons), rule_text, high))
+        if high:
+            warnings.append(a)
+    rows = []
+    for r in alloc.rows:
+        if r.area_id in extra_notes and r.heads is not None:
+            ex = result.excluded[r.area_id]
+            r = replace(r, note=f"nicht bewertet ({'; '.join(ex.reasons)}): "
+                        f"{extra_notes[r.area_id]}")
+        elif r.area_id in result.input_gaps and r.heads is not None and unrated == "sockel":
+            r = replace(r, note="nicht bewertet ("
+                        f"{'; '.join(result.excluded[r.area_id].reasons)}): nur Sockelbetrag")
+        rows.append(r)
+    notes = list(alloc.notes)
+    if warnings:
+        notes.append(f"Achtung: {len(warnings)} nicht bewertete{'s' if len(warnings) == 1 else ''}"
+                     " Gebiet" + ("" if len(warnings) == 1 else "e") + " gehör"
+                     + ("t" if len(warnings) == 1 else "en") + " nach den veröffentlichten "
+                     "Indikatoren in die höchste Bedarfsklasse: " + ", ".join(
+                         _name(repo, a) for a in warnings) + ".")
+    head_name = published(repo).indicator(head_indicator).name
+    return replace(alloc, rows=tuple(rows), notes=tuple(notes), unrated=tuple(unrated_rows),
+                   rule=unrated, heads_label=f"{head_name} {years_text(years)}".strip())
+
+
+def _name(repo: Any, area_id: str) -> str:
+    return repo.areas[area_id].name if area_id in repo.areas else area_id
 
 
 # --- settings in the URL ----------------------------------------------------------------------
 UNITS = {"euro": "€", "stunden": "Stunden"}
-ALLOCATION_PARAMS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren")
+ALLOCATION_PARAMS = ("budget", "einheit", "sockel", "koepfe", "verfahren", "faktoren",
+                     "unbewertet")
 MAX_BUDGET = 10**12
 
 
@@ -256,8 +374,10 @@ MAX_BUDGET = 10**12
 class AllocationSettings:
     """What the allocation panel computes (URL parameters in brackets): budget [budget], unit
     [einheit: euro|stunden], base share in % [sockel], head count indicator [koepfe], method
-    [verfahren: index|klassen] and, for classes, a factor per class from class 1 [faktoren,
-    ``;``-separated, e.g. ``1;1,5;2;3``; empty: 1, 1.5, 2, …]."""
+    [verfahren: index|klassen], for classes a factor per class from class 1 [faktoren,
+    ``;``-separated, e.g. ``1;1,5;2;3``; empty: 1, 1.5, 2, …], and how areas without an
+    index value for a suppressed or missing input get their need share [unbewertet:
+    teilindex|mittel|hoechster|sockel, `UNRATED_RULES`]."""
 
     budget: int = 100_000
     einheit: str = "euro"
@@ -265,6 +385,7 @@ class AllocationSettings:
     koepfe: str = "einwohner"
     verfahren: str = "index"
     faktoren: tuple[float, ...] = ()
+    unbewertet: str = "teilindex"
 
     @property
     def unit(self) -> str:
@@ -299,7 +420,9 @@ def parse_allocation(params: Mapping[str, str], head_ids: Sequence[str],
             vals["sockel"] = s
     choices = (("einheit", UNITS, "Die Einheit „{}“ (Parameter einheit) gibt es nicht"),
                ("koepfe", head_ids, "„{}“ (Parameter koepfe) ist keine Anzahl des Katalogs"),
-               ("verfahren", METHODS, "Das Verfahren „{}“ (Parameter verfahren) gibt es nicht"))
+               ("verfahren", METHODS, "Das Verfahren „{}“ (Parameter verfahren) gibt es nicht"),
+               ("unbewertet", UNRATED_RULES,
+                "Die Regel „{}“ (Parameter unbewertet) gibt es nicht"))
     for key, allowed, message in choices:
         if key in params:
             if params[key] in allowed:
@@ -334,4 +457,6 @@ def allocation_params(s: AllocationSettings) -> dict[str, str]:
         out["verfahren"] = s.verfahren
     if s.faktoren:
         out["faktoren"] = ";".join(number_param(f) for f in s.faktoren)
+    if s.unbewertet != d.unbewertet:
+        out["unbewertet"] = s.unbewertet
     return out

@@ -3,9 +3,9 @@
 `index_areas` lists the areas a definition rates (the children of ``gebiet``, or all its
 areas of ``ebene``, as `geodata.views.state.view_areas` does for a map); `check_definition`
 checks a definition against the atlas (known indicators and area, enough rated areas);
-`index_input` passes each indicator's values only where the map shows them as "ok"
-(`geodata.statistics.states.year_states`: present, not suppressed, not too small), so an index
-never uses a value the map hides; `compute_index_for` and `sensitivity_for` run the core of
+`index_input` passes each indicator's values only where the map shows them as "ok" (the
+published atlas, `geodata.statistics.published`: present, not suppressed, not too small), so an
+index never uses a value the map hides and every index value follows from published values; `compute_index_for` and `sensitivity_for` run the core of
 `geodata.index.compute` and `geodata.index.sensitivity` on them.
 """
 
@@ -20,7 +20,7 @@ from geodata.index.definition import DefinitionError, IndexDefinition, preset_di
 from geodata.index.sensitivity import Sensitivity, sensitivity
 from geodata.model.entities import ROOT
 from geodata.model.years import nearest_year
-from geodata.statistics.states import suppression_rule, year_states
+from geodata.statistics.published import published
 
 
 # --- repository adapters ----------------------------------------------------------------------
@@ -57,38 +57,54 @@ def check_definition(repo: Any, definition: IndexDefinition) -> list[str]:
 
 
 def population_values(repo: Any, area_ids: Sequence[str], indicator_id: str,
-                      year: int) -> dict[str, float | None]:
-    """Per area, the indicator's value in ``year``, else the nearest earlier year, else the
-    nearest later year; None if the area has none. One column read per year."""
+                      year: int) -> tuple[dict[str, float | None], dict[str, int]]:
+    """Per area, the published value of a count in ``year``, else the nearest earlier year,
+    else the nearest later year; None if the area has none or it is not published. Also the
+    year each value comes from. One column read per year."""
+    repo = published(repo)
     years = repo.years_for(indicator_id)
-    cols = {y: repo.column(area_ids, indicator_id, y) for y in years}
-    found = {y: col.found.tolist() for y, col in cols.items()}
+    cols = {y: repo.column(area_ids, indicator_id, y, counts=False) for y in years}
     out: dict[str, float | None] = {}
+    used: dict[str, int] = {}
     for i, a in enumerate(area_ids):
-        y = nearest_year([y for y in years if found[y][i]], year)
-        out[a] = None if y is None else float(cols[y].value[i])
-    return out
+        y = nearest_year([y for y in years if cols[y].states[i] != "keine_daten"], year)
+        out[a] = None if y is None else _shown(cols[y], i)
+        if y is not None:
+            used[a] = y
+    return out, used
+
+
+def _shown(col: Any, i: int) -> float | None:
+    """A count as published (a "nicht bewertet" area's count is known too: it only is not
+    classified on the map)."""
+    return col.values[i] if col.states[i] in ("ok", "nicht_bewertet") else None
 
 
 def index_input(repo: Any, definition: IndexDefinition, year: int | None = None) -> IndexInput:
     """The plain inputs of a definition in ``year`` (default: its index year). Values are
-    passed only where the map shows them ("ok" per `geodata.statistics.states.year_states`, with the
-    atlas's suppression rule); the other states are passed on as reasons."""
+    passed only where the map shows them ("ok" in the published atlas); the other states are
+    passed on as reasons. The minimum population is checked on the atlas (only whether an area
+    reaches it leaves the atlas: an area whose count is not published is compared too)."""
+    repo = published(repo)
     errs = check_definition(repo, definition)
     if errs:
         raise DefinitionError(errs)
     year = definition.year if year is None else year
     ids = tuple(index_areas(repo, definition))
-    rule = suppression_rule(repo)
     values: dict[str, dict[str, float | None]] = {}
     states: dict[str, dict[str, str]] = {}
     for spec in definition.indicators:
         ind = repo.indicator(spec.id)
-        st, raw = year_states(repo, ids, ind, year, definition.gebiet, rule)
-        values[spec.id] = {a: v if s == "ok" else None for a, v, s in zip(ids, raw, st,
-                                                                          strict=True)}
-        states[spec.id] = dict(zip(ids, st, strict=True))
-    population = population_values(repo, ids, definition.population_indicator, year)
+        col = repo.column(ids, ind.id, year, counts=False)
+        values[spec.id] = {a: v if s == "ok" else None
+                           for a, v, s in zip(ids, col.values, col.states, strict=True)}
+        states[spec.id] = dict(zip(ids, col.states, strict=True))
+    minimum = definition.min_population
+    reached = repo.population_at_least(ids, definition.population_indicator, year,
+                                       max(minimum, 1.0))
+    # Stand-ins that compare like the residents with the minimum (never shown).
+    population = {a: None if r is None else (float(max(minimum, 1.0)) if r else 0.0)
+                  for a, r in zip(ids, reached, strict=True)}
     labels = {i.id: repo.indicator(i.id).name for i in definition.indicators}
     return IndexInput(ids, values, population, states, labels)
 

@@ -135,6 +135,19 @@ class Exclusion:
 
 
 @dataclass(frozen=True)
+class PartialScore:
+    """An area left unrated for a suppressed or missing input, scored from the indicators it
+    has published values for (only for the budget split, see `geodata.index.allocation`):
+    the weighted mean of their contributions, ``Σ w_i·d_i / Σ w_i`` over those indicators,
+    classed with the index's own breaks."""
+
+    area_id: str
+    value: float
+    cls: int
+    used: tuple[str, ...]  # indicator ids with a published value
+
+
+@dataclass(frozen=True)
 class IndexLayer:
     """The index as a map layer, in the order of the input areas."""
 
@@ -163,6 +176,10 @@ class IndexResult:
     notes: tuple[str, ...] = ()
     year: int | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
+    # Areas unrated only for a suppressed or missing input (their size is fine), and the
+    # partial scores of those that have at least one published input.
+    input_gaps: tuple[str, ...] = ()
+    partial: Mapping[str, PartialScore] = field(default_factory=dict)
 
     def map_layer(self) -> IndexLayer:
         """Values, classes, states and tooltip texts per area."""
@@ -352,6 +369,7 @@ def compute_index(
             notes.append(f"„{label}“ hat keine Streuung und trägt nichts zur Unterscheidung bei.")
     contributions = _raw_scores(definition, data, rated, params.stats)
     k, breaks, class_labels = _class_rule(definition, params)
+    gaps = _input_gaps(definition, data, excluded)
     values = {a: sum(c.value for c in parts) for a, parts in contributions.items()}
     scores: dict[str, AreaScore] = {}
     for a in rated:
@@ -373,7 +391,52 @@ def compute_index(
         frozen=base is not None,
         notes=tuple(notes),
         labels=dict(data.labels),
+        input_gaps=tuple(gaps),
+        partial=_partial_scores(definition, data, params, breaks, gaps),
     )
+
+
+def _input_gaps(defn: IndexDefinition, data: IndexInput,
+                excluded: Mapping[str, Exclusion]) -> list[str]:
+    """Excluded areas whose size passes the minimum and whose only problem is a suppressed or
+    missing input."""
+    out = []
+    for a, ex in excluded.items():
+        if ex.state == "nicht_bewertet":
+            continue
+        if defn.min_population > 0:
+            pop = data.population.get(a)
+            if pop is None or not math.isfinite(pop) or pop < defn.min_population:
+                continue
+        if any(data.states.get(i.id, {}).get(a) == "nicht_bewertet" for i in defn.indicators):
+            continue
+        out.append(a)
+    return out
+
+
+def _partial_scores(defn: IndexDefinition, data: IndexInput, params: _Params,
+                    breaks: Sequence[float], gaps: Sequence[str]) -> dict[str, PartialScore]:
+    total = sum(i.weight for i in defn.indicators)
+    out: dict[str, PartialScore] = {}
+    for a in gaps:
+        used, weighted, weights = [], 0.0, 0.0
+        for ind in defn.indicators:
+            raw = data.values.get(ind.id, {}).get(a)
+            if raw is None or not math.isfinite(raw) or data.states.get(ind.id, {}).get(
+                    a, "ok") != "ok":
+                continue
+            s = _standardise(float(raw), params.stats[ind.id], defn.standardisation,
+                             defn.winsorize)
+            w = ind.weight / total
+            weighted += w * _directed(s, ind.direction, defn.standardisation)
+            weights += w
+            used.append(ind.id)
+        if not used or weights <= 0:
+            continue
+        value = weighted / weights
+        t = 0.0 if params.index_sd == 0 else (value - params.index_mean) / params.index_sd
+        out[a] = PartialScore(a, value, _assign(defn, value, t, breaks), tuple(used))
+    return out
 
 
 def explain(result: IndexResult, area_id: str) -> str:

@@ -53,6 +53,10 @@ class Indicator:
     denominator: str
     factor: float
     synthetic: bool
+    # Statistical confidentiality applies (catalogue column ``geheimhaltung``: ja/nein). Figures
+    # from public registers (e.g. the number of schools, whose addresses the map shows) say
+    # "nein": they are never suppressed and protect nothing.
+    confidential: bool = True
 
 
 @dataclass(frozen=True, slots=True)

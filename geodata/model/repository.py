@@ -58,9 +58,13 @@ class Repository:
     version: str  # hash of the GeoPackage: part of every geometry URL (cache busting)
     _display: Mapping[str, str] = field(repr=False)
     _label_points: Mapping[str, tuple[float, float]] = field(repr=False)
-    _geojson_cache: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
-    _memo: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # Caches are never copied: `dataclasses.replace` (e.g. another catalogue) starts afresh, so
+    # nothing derived from the old data (the disclosure decision, a catalogue) is served.
+    _geojson_cache: dict[str, bytes] = field(default_factory=dict, init=False, repr=False,
+                                             compare=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
+                                  compare=False)
+    _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def values(self) -> Mapping[tuple[str, int], Mapping[str, Value]]:

@@ -390,6 +390,11 @@ class ValueTable:
         out[hit] = pos[hit]
         return out
 
+    def withheld_mask(self, area_ids: Sequence[str], indicator_id: str,
+                      year: int) -> np.ndarray:
+        """Per area, whether its cell is stored as suppressed (it then has no value)."""
+        return self._withheld_rows(area_ids, indicator_id, year) >= 0
+
     def withheld(self, area_id: str, indicator_id: str, year: int) -> bool:
         """Whether the cell is stored as suppressed (it then has no value)."""
         return bool(self._withheld_rows((area_id,), indicator_id, year)[0] >= 0)

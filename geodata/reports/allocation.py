@@ -23,7 +23,8 @@ def allocation_csv(allocation: Allocation, names: Mapping[str, str] | None = Non
     need_head = "Bedarfsklasse" if allocation.method == "klassen" else "Indexwert"
     buf = io.StringIO()
     w = csv.writer(buf, delimiter=";", lineterminator="\r\n")
-    w.writerow(["Gebiet-ID", "Gebiet", "Köpfe", need_head, "Bedarfsfaktor", f"Sockel ({u})",
+    heads = f"Köpfe ({allocation.heads_label})" if allocation.heads_label else "Köpfe"
+    w.writerow(["Gebiet-ID", "Gebiet", heads, need_head, "Bedarfsfaktor", f"Sockel ({u})",
                 f"Bedarfsanteil ({u})", f"Gesamt ({u})", f"Gießkanne je Kopf ({u})",
                 f"Differenz ({u})", "Hinweis"])
 

@@ -10,19 +10,24 @@ German format (``12.345,6``) because a report table is read, not computed with.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
 from geodata.reports.printmap import render_map
 from geodata.reports.style import STATE_LEGEND
 from geodata.reports.tables import view_table
 from geodata.statistics.numfmt import format_number, german_date
+from geodata.statistics.published import PublishedAtlas
 from geodata.statistics.suppression import SYMBOL
 from geodata.views.credits import SYNTHETIC_NOTE, attribution_lines
 from geodata.views.mapdata import legend_labels, legend_notes, unit_in, view_label
 from geodata.views.mapview import compute_map
-from geodata.views.profile import combined_rows, peers_of, profile_rows
+from geodata.views.profile import (
+    combined_references,
+    combined_rows,
+    profile_references,
+    profile_rows,
+)
 from geodata.views.state import ViewState
 
 MAX_TABLE_ROWS = 400  # longer tables: the first rows and a note (the CSV has them all)
@@ -74,7 +79,7 @@ def cell_text(value: object, decimals: int) -> str:
     return str(value)
 
 
-def profile_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
+def profile_table(repo: PublishedAtlas, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
     """(title, columns, rows as text) of the selected area's profile; empty without one
     selected area."""
     if not state.auswahl:
@@ -84,33 +89,41 @@ def profile_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, .
             return "", (), ()
         return sozialraum_table(repo, state)
     area_id = state.auswahl
-    peers = peers_of(repo, area_id)
-    parent = repo.display_name(peers.parent) if peers.parent != ROOT else None
-    cols = ("Indikator", "Wert", *((parent,) if parent else ()), "Gesamt", "Rang")
+    refs = profile_references(repo, area_id)
+    cols = ("Indikator", "Wert", *(label for _n, label in refs), "Rang")
     return (f"Steckbrief {repo.areas[area_id].name} {state.jahr}", cols,
-            _rows(profile_rows(repo, area_id, state.jahr), state.jahr, bool(parent), True))
+            _rows(profile_rows(repo, area_id, state.jahr), state.jahr, True))
 
 
-def sozialraum_name(repo: Repository, state: ViewState) -> str:
+def sozialraum_name(repo: PublishedAtlas, state: ViewState) -> str:
     """The Sozialraum's name from the address, or its members' names."""
     names = [repo.areas[a].name for a in state.selection]
     return state.name or (" + ".join(names) if len(names) <= 3
                           else f"{names[0]} + {len(names) - 1} weitere")
 
 
-def sozialraum_table(repo: Repository, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
+def sozialraum_table(repo: PublishedAtlas, state: ViewState) -> tuple[str, tuple[str, ...], tuple]:
     """(title, columns, rows) of the selected areas taken together (summed counts, rates
     recomputed from summed numerators and denominators)."""
     members = state.selection
-    parents = {peers_of(repo, a).parent for a in members}
-    parent_id = parents.pop() if len(parents) == 1 else ROOT
-    parent = repo.display_name(parent_id) if parent_id != ROOT else None
-    cols = ("Indikator", "Sozialraum", *((parent,) if parent else ()), "Gesamt")
-    rows = _rows(combined_rows(repo, members, state.jahr), state.jahr, bool(parent), False)
+    refs = combined_references(repo, members)
+    cols = ("Indikator", "Sozialraum", *(label for _n, label in refs))
+    rows = _rows(combined_rows(repo, members, state.jahr), state.jahr, False)
     return f"Sozialraum {sozialraum_name(repo, state)} {state.jahr}", cols, rows
 
 
-def _rows(rows: list, year: int, parent: bool, ranked: bool) -> tuple:
+PARTIAL_NOTE = ("* Vergleichswert aus den Teilgebieten mit Wert (das übergeordnete Gebiet hat "
+                "selbst keinen); gesperrte Werte sind „·“.")
+
+
+def partial_note(rows: Sequence[Sequence[str]]) -> str:
+    """The footnote of a profile table that has a "*" reference, else ""."""
+    return PARTIAL_NOTE if any(c.endswith("*") for r in rows for c in r[2:]) else ""
+
+
+def _rows(rows: list, year: int, ranked: bool) -> tuple:
+    """The rows as text: value, every labelled reference (a total of the children that have
+    a value marked "*"), the rank."""
     out = []
     for r in rows:
         dec = r.indicator.decimals
@@ -124,16 +137,15 @@ def _rows(rows: list, year: int, parent: bool, ranked: bool) -> tuple:
             value = f"{value} ({r.year})"
         unit = f" ({r.indicator.unit})" if r.indicator.unit else ""
         row = [r.indicator.name + unit, value]
-        if parent:
-            row.append(fmt(r.parent_value, r.parent_state))
-        row.append(fmt(r.overall_value, r.overall_state))
+        row += [fmt(c.value, c.state) + ("*" if c.note and c.state == "ok" else "")
+                for c in r.references]
         if ranked:
             row.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
         out.append(tuple(row))
     return tuple(out)
 
 
-def view_content(repo: Repository, state: ViewState, created: dt.date,
+def view_content(repo: PublishedAtlas, state: ViewState, created: dt.date,
                  map_px: tuple[int, int] = (1890, 1260)) -> ViewContent:
     """The content of one view; the map picture is ``map_px`` pixels (1890 × 1260 fills
     16 cm of a Word page at 300 dpi)."""
@@ -171,7 +183,7 @@ def view_content(repo: Repository, state: ViewState, created: dt.date,
     )
 
 
-def sozialraum_csv(repo: Repository, state: ViewState) -> bytes:
+def sozialraum_csv(repo: PublishedAtlas, state: ViewState) -> bytes:
     """The Sozialraum's profile as CSV for German Excel (``;``, decimal comma, UTF-8 with BOM;
     symbols for suppressed values), with its members and the sources below."""
     import csv

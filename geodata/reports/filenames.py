@@ -8,7 +8,7 @@ import re
 import unicodedata
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState
 
 
@@ -21,7 +21,7 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def export_filename(repo: Repository, state: ViewState, ext: str) -> str:
+def export_filename(repo: PublishedAtlas, state: ViewState, ext: str) -> str:
     """ASCII file name of a view's export, e.g.
     ``bildungsatlas_sgb2_quote_u15_2023_frankfurt_am_main.png``; a change map has both years
     (``2019_2023``), the overview ``uebersicht`` or the level shown (``gemeinden``)."""
@@ -37,7 +37,7 @@ def export_filename(repo: Repository, state: ViewState, ext: str) -> str:
     return "_".join(p for p in parts if p) + "." + _slug(ext.lstrip("."))
 
 
-def profile_filename(repo: Repository, area_id: str, year: int | None = None) -> str:
+def profile_filename(repo: PublishedAtlas, area_id: str, year: int | None = None) -> str:
     """ASCII file name of an area profile, e.g. ``bildungsatlas_steckbrief_bockenheim_2023.pdf``."""
     parts = ["bildungsatlas", "steckbrief", _slug(repo.display_name(area_id))]
     if year is not None:

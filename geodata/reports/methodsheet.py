@@ -17,8 +17,8 @@ from html import escape
 
 from geodata import __version__
 from geodata.index.definition import CLASSINGS, STANDARDISATIONS
-from geodata.model.repository import Repository
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.credits import attribution_lines
 from geodata.views.indexmap import IndexBundle
 
@@ -45,9 +45,10 @@ def _row(*cells: str, numeric: tuple[int, ...] = ()) -> str:
         for i, c in enumerate(cells)) + "</tr>"
 
 
-def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | None = None,
+def method_sheet_html(repo: PublishedAtlas, bundle: IndexBundle, today: dt.date | None = None,
                       ) -> str:
     """The whole page (UTF-8 HTML)."""
+    repo = published(repo)
     d, res, sens = bundle.definition, bundle.result, bundle.sensitivity
     year = res.year or d.year
     if d.gebiet in repo.areas:
@@ -90,7 +91,15 @@ def method_sheet_html(repo: Repository, bundle: IndexBundle, today: dt.date | No
     else:
         rule = (f"Die {_n(100 * c.share, 1)} % der bewerteten Gebiete mit dem höchsten "
                 "Indexwert bilden die oberste Klasse.")
-    excl = "".join(f"<li>{escape(repo.areas[a].name)} ({escape(a)}): {escape(ex.text)}</li>"
+    def partial(a: str) -> str:
+        part = res.partial.get(a)
+        if part is None:
+            return ""
+        return (f" – Teilindex aus {len(part.used)} von {len(d.indicators)} Indikatoren: "
+                f"{_n(part.value)} (Klasse {part.cls}), für die Verteilung")
+
+    excl = "".join(f"<li>{escape(repo.areas[a].name)} ({escape(a)}): {escape(ex.text)}"
+                   f"{partial(a)}</li>"
                    for a, ex in res.excluded.items()) or "<li>keine</li>"
     variants = "".join(_row(escape(v.label), str(len(v.changed)), escape(", ".join(
         repo.areas[a].name for a in v.changed)) or "–", numeric=(1,)) for v in sens.variants)

@@ -13,9 +13,9 @@ from collections.abc import Callable, Sequence
 
 from matplotlib.backends.backend_pdf import PdfPages
 
-from geodata.model.repository import Repository
 from geodata.reports.printmap import map_figure
 from geodata.reports.profilepdf import profile_figure
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState
 
 
@@ -26,7 +26,7 @@ def _pdf(title: str, created: dt.date) -> tuple[io.BytesIO, PdfPages]:
     return buf, PdfPages(buf, metadata=meta)
 
 
-def report_pdf(repo: Repository, states: Sequence[ViewState],
+def report_pdf(repo: PublishedAtlas, states: Sequence[ViewState],
                created: dt.date | None = None) -> bytes:
     """Every view's print map (A4 landscape) and, where one area is selected, its
     Steckbrief, in one PDF."""
@@ -44,7 +44,7 @@ def report_pdf(repo: Repository, states: Sequence[ViewState],
     return buf.getvalue()
 
 
-def batch_pdf(repo: Repository, area_ids: Sequence[str], year: int,
+def batch_pdf(repo: PublishedAtlas, area_ids: Sequence[str], year: int,
               created: dt.date | None = None,
               progress: Callable[[int], None] | None = None) -> bytes:
     """The Steckbriefe of ``area_ids`` (one page each) in one PDF; ``progress`` is called

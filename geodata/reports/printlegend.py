@@ -10,7 +10,6 @@ from collections.abc import Sequence
 
 from matplotlib.lines import Line2D
 
-from geodata.model.repository import Repository
 from geodata.reports.style import (
     MUTED,
     STATE_LEGEND,
@@ -21,6 +20,7 @@ from geodata.reports.style import (
     swatch,
 )
 from geodata.statistics.numfmt import format_number, german_date
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.credits import SYNTHETIC_NOTE
 from geodata.views.mapdata import MapData, legend_labels, legend_notes, unit_in
 
@@ -101,7 +101,7 @@ def draw_legend(page: Page, x: float, y: float, width: float, md: MapData,
             y += lh(7)
 
 
-def _footer_lines(page: Page, repo: Repository, lines: Sequence[str], width: float,
+def _footer_lines(page: Page, repo: PublishedAtlas, lines: Sequence[str], width: float,
                   created: dt.date, synthetic: bool) -> tuple[list[str], list[str], bool]:
     """(wrapped sources, wrapped creation line, synthetic note beside the last line)."""
     wrapped = [w for line in lines for w in page.wrap(line, width, 6.5)]
@@ -116,7 +116,7 @@ def _footer_lines(page: Page, repo: Repository, lines: Sequence[str], width: flo
     return wrapped, made_lines, beside
 
 
-def footer_height(page: Page, repo: Repository, lines: Sequence[str], width: float,
+def footer_height(page: Page, repo: PublishedAtlas, lines: Sequence[str], width: float,
                   created: dt.date, synthetic: bool) -> float:
     """Height in inches that `draw_footer` will take."""
     wrapped, made_lines, beside = _footer_lines(page, repo, lines, width, created, synthetic)
@@ -124,7 +124,7 @@ def footer_height(page: Page, repo: Repository, lines: Sequence[str], width: flo
     return (len(wrapped) + len(made_lines) + extra) * page.line_h(6.5) + 0.12 * page.scale
 
 
-def draw_footer(page: Page, repo: Repository, lines: Sequence[str], x0: float, x1: float,
+def draw_footer(page: Page, repo: PublishedAtlas, lines: Sequence[str], x0: float, x1: float,
             bottom: float, created: dt.date, synthetic: bool) -> float:
     """Attribution lines and the creation line at the bottom; returns the footer's top y."""
     lh = page.line_h(6.5)

@@ -25,7 +25,6 @@ from matplotlib.figure import Figure
 
 from geodata.model.entities import ROOT
 from geodata.model.institutions import type_of
-from geodata.model.repository import Repository
 from geodata.reports.mapframe import MapFrame
 from geodata.reports.printlegend import draw_footer, draw_legend, legend_parts
 from geodata.reports.shapes import TO_METRIC, metric_point, print_shapes, shapes_extent
@@ -38,6 +37,7 @@ from geodata.reports.style import (
     draw_logo,
     house_style,
 )
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.credits import attribution_lines
 from geodata.views.labels import LINE_HEIGHT, Label, area_weight, shown_at
 from geodata.views.mapdata import MapData, unit_in, view_label
@@ -86,7 +86,7 @@ def _layout(fmt: str, paper: str, width_px: int | None, height_px: int | None) -
     return _Layout(w, h, dpi, scale, portrait, False)
 
 
-def _institution_points(repo: Repository, state: ViewState, ids: Sequence[str],
+def _institution_points(repo: PublishedAtlas, state: ViewState, ids: Sequence[str],
                         ) -> list[tuple[str, str, np.ndarray]]:
     """(plural name, colour, EPSG:25832 points) per institution type in the view."""
     shown = set(ids)
@@ -109,12 +109,12 @@ def _institution_points(repo: Repository, state: ViewState, ids: Sequence[str],
     return out
 
 
-def _parents_above(repo: Repository, ids: Sequence[str]) -> list[str]:
+def _parents_above(repo: PublishedAtlas, ids: Sequence[str]) -> list[str]:
     """The distinct parents of the shown areas (their outlines structure the map)."""
     return list(dict.fromkeys(p for p in (repo.areas[a].parent_id for a in ids) if p != ROOT))
 
 
-def _draw_map(page: Page, frame: MapFrame, repo: Repository, state: ViewState, md: MapData,
+def _draw_map(page: Page, frame: MapFrame, repo: PublishedAtlas, state: ViewState, md: MapData,
               labels: bool, inst_pts: Sequence[tuple[str, str, np.ndarray]]) -> None:
     shapes = print_shapes(repo)
     ids = [a for a in md.area_ids if a in shapes.paths]
@@ -157,7 +157,7 @@ def _draw_map(page: Page, frame: MapFrame, repo: Repository, state: ViewState, m
         _draw_names(page, frame, repo, md, ids)
 
 
-def _draw_names(page: Page, frame: MapFrame, repo: Repository, md: MapData,
+def _draw_names(page: Page, frame: MapFrame, repo: PublishedAtlas, md: MapData,
                 ids: Sequence[str]) -> None:
     """Area names placed as on screen (`geodata.views.labels`): the largest areas first, a
     name that would overlap another moves a line up or down or is left out."""
@@ -186,7 +186,7 @@ def _draw_names(page: Page, frame: MapFrame, repo: Repository, md: MapData,
                       bbox=halo, clip_on=True)
 
 
-def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
+def render_map(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
                width_px: int | None = None, height_px: int | None = None,
                labels: bool = False, institutions: bool = False, *,
                style: HouseStyle | None = None, created: dt.date | None = None) -> bytes:
@@ -214,13 +214,14 @@ def render_map(repo: Repository, state: ViewState, fmt: str, paper: str,
     return save_figure(fig, fmt, dpi, title, label, created or dt.date.today())
 
 
-def map_figure(repo: Repository, state: ViewState, fmt: str, paper: str,
+def map_figure(repo: PublishedAtlas, state: ViewState, fmt: str, paper: str,
                width_px: int | None = None, height_px: int | None = None,
                labels: bool = False, institutions: bool = False, *,
                style: HouseStyle | None = None, created: dt.date | None = None,
                ) -> tuple[Figure, float, str, str]:
     """The print map as a figure (for `render_map`, and for reports that put several pages
     into one file): ``(figure, dpi, title, subtitle)``. Arguments as `render_map`."""
+    repo = published(repo)
     lay = _layout(fmt, paper, width_px, height_px)
     style = style or house_style()
     created = created or dt.date.today()

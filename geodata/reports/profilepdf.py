@@ -18,7 +18,6 @@ from matplotlib.lines import Line2D
 
 from geodata.model.entities import ROOT
 from geodata.model.institutions import types_in
-from geodata.model.repository import Repository
 from geodata.reports.mapframe import MapFrame, km_text, nice_length
 from geodata.reports.printlegend import draw_footer, footer_height
 from geodata.reports.printmap import PAPERS, PRINT_DPI, save_figure
@@ -33,9 +32,10 @@ from geodata.reports.style import (
     house_style,
 )
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.statistics.suppression import SYMBOL
 from geodata.views.credits import SYNTHETIC_NOTE, attribution_lines
-from geodata.views.profile import peers_of, profile_rows
+from geodata.views.profile import peers_of, profile_references, profile_rows
 
 
 # --- area profile ----------------------------------------------------------------------------
@@ -45,14 +45,20 @@ def _row_name(row: Any) -> str:
     return ind.name + unit
 
 
-def _notes(peers_label: str, synthetic: bool) -> list[str]:
+def _notes(peers_label: str, synthetic: bool, head: Sequence[Any]) -> list[str]:
     notes = [
-        f"Rang: unter den {peers_label} im selben Jahr, 1 = größter Bedarf (bei „hoch ist gut“ "
-        "der niedrigste Wert). Verlauf: alle Jahre des Indikators, Punkt = letzter Wert. "
+        f"Rang: unter den {peers_label} im selben Jahr; bei Indikatoren mit Bedarfsrichtung "
+        "1 = größter Bedarf (bei „hoch ist gut“ der niedrigste Wert), bei neutralen "
+        "Indikatoren 1 = höchster Wert. "
+        "Verlauf: alle Jahre des Indikators, Punkt = letzter Wert. "
         "(Jahr) vor einem Wert: Wert aus diesem Jahr. "
         f"{SYMBOL['gesperrt']} = gesperrt (Geheimhaltung), {SYMBOL['nicht_bewertet']} = nicht "
         f"bewertet, {SYMBOL['keine_daten']} = keine Daten.",
     ]
+    partial = sorted({c.note for r in head for c in r.references if c.note and c.state == "ok"})
+    if partial:
+        notes.append("* Vergleichswert aus den Teilgebieten mit Wert: " + "; ".join(partial)
+                     + ".")
     if synthetic:
         notes.append(f"Orange Kante: {SYNTHETIC_NOTE} (Demo).")
     return notes
@@ -70,9 +76,8 @@ def _origin_notes(rows: Sequence[Any]) -> list[str]:
         f"{label}: {', '.join(dict.fromkeys(names))}" for label, names in kinds.items()) + "."]
 
 
-def _profile_year(repo: Repository, area_id: str) -> int:
-    years = [y for ind in repo.indicators.values() for y in repo.years_for(ind.id)
-             if repo.value(area_id, ind.id, y) is not None]
+def _profile_year(repo: PublishedAtlas, area_id: str) -> int:
+    years = [y for ind in repo.indicators.values() for y in repo.value_years(area_id, ind.id)]
     return max(years) if years else max(y for ys in repo.years.values() for y in ys)
 
 
@@ -125,7 +130,7 @@ def _sparkline(page: Page, x: float, y: float, w: float, h: float,
                                transform=page.fig.transFigure))
 
 
-def _locator(page: Page, repo: Repository, area_id: str, x: float, y: float, w: float,
+def _locator(page: Page, repo: PublishedAtlas, area_id: str, x: float, y: float, w: float,
              h: float) -> None:
     """The area among the areas of its map, in the house colour; the parent outlined."""
     shapes = print_shapes(repo)
@@ -149,7 +154,7 @@ def _locator(page: Page, repo: Repository, area_id: str, x: float, y: float, w: 
                   fontfamily=page.style.schrift, color=TEXT)
 
 
-def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, *,
+def render_profile_pdf(repo: PublishedAtlas, area_id: str, year: int | None = None, *,
                        style: HouseStyle | None = None, created: dt.date | None = None) -> bytes:
     """One-page A4 PDF profile ("Steckbrief") of an area (see module docstring).
 
@@ -161,11 +166,12 @@ def render_profile_pdf(repo: Repository, area_id: str, year: int | None = None, 
     return save_figure(fig, "pdf", PRINT_DPI, title, sub, created or dt.date.today())
 
 
-def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
+def profile_figure(repo: PublishedAtlas, area_id: str, year: int | None = None, *,
                    style: HouseStyle | None = None, created: dt.date | None = None,
                    ) -> tuple[Figure, str, str]:
     """The Steckbrief page as a figure: ``(figure, title, subtitle)`` (see
     `render_profile_pdf`)."""
+    repo = published(repo)
     area = repo.area(area_id)
     style = style or house_style()
     created = created or dt.date.today()
@@ -184,10 +190,12 @@ def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
     level = repo.level(area.level)
     above = repo.view_parent_above(area_id)
     sub = level.name + (f" in {repo.display_name(above)}" if above != ROOT else "")
-    pop = repo.latest_value(area_id, "einwohner")
+    pop = repo.latest(area_id, "einwohner")
     facts = [sub, f"Schlüssel {area_id}"]
-    if pop is not None:
+    if pop is not None and pop[1].value is not None:
         facts.append(f"{format_number(pop[1].value)} Einwohner ({pop[0]})")
+    elif pop is not None and pop[1].state == "gesperrt":
+        facts.append(f"Einwohner {SYMBOL['gesperrt']} ({pop[0]}, gesperrt)")
     facts.append(f"Jahr {year}")
     page.text(m, m + 0.55, " · ".join(facts), 9.5, color=MUTED)
     del logo_w
@@ -242,11 +250,10 @@ def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
 
     # Indicator table.
     ty = top + loc_h + 0.4
-    parent_label = repo.display_name(peers.parent) if peers.parent != ROOT else None
+    references = profile_references(repo, area_id)
     cols: list[tuple[str, float, str]] = [("Indikator", 2.95, "left"), ("Wert", 0.62, "right")]
-    if parent_label:
-        cols.append((parent_label, 0.9, "right"))
-    cols += [("Gesamt", 0.7, "right"), ("Rang", 0.62, "right"), ("Verlauf", 0.8, "left")]
+    cols += [(label, 0.9 if k == 0 else 0.8, "right") for k, (_n, label) in enumerate(references)]
+    cols += [("Rang", 0.62, "right"), ("Verlauf", 0.8, "left")]
     total = sum(c[1] for c in cols)
     stretch = (w - 2 * m) / total
     cols = [(n, cw * stretch, a) for n, cw, a in cols]
@@ -255,7 +262,7 @@ def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
     lines = attribution_lines(repo, [r.indicator.id for r in head], bool(insts), [area.area_id],
                               year, provenances=[r.provenance for r in head])
     lines = [re.sub(r"^Daten: ", "Quellen der Werte: ", ln) for ln in lines]
-    notes = _notes(peers_label, synthetic) + _origin_notes(head)
+    notes = _notes(peers_label, synthetic, head) + _origin_notes(head)
     notes_h = sum(len(page.wrap(n, w - 2 * m, 6.5)) for n in notes) * page.line_h(6.5)
     foot_top = h - m + 0.1 - footer_height(page, repo, lines, w - 2 * m, created, synthetic)
     headers = [page.wrap(name, cw - 0.08, 7, "bold") for name, cw, _a in cols]
@@ -288,9 +295,8 @@ def profile_figure(repo: Repository, area_id: str, year: int | None = None, *,
             cells = ["", _fmt_cell(r.value, r.state, dec)]
             if r.year != year and r.state == "ok":
                 cells[1] = f"({r.year}) {cells[1]}"
-            if parent_label:
-                cells.append(_fmt_cell(r.parent_value, r.parent_state, dec))
-            cells.append(_fmt_cell(r.overall_value, r.overall_state, dec))
+            cells += [_fmt_cell(c.value, c.state, dec) + ("*" if c.note and c.state == "ok"
+                                                           else "") for c in r.references]
             cells.append(f"{r.rank}/{r.rank_of}" if r.rank else "–")
             if r.synthetic:
                 page.rect(m - 0.09, ty + 0.02, 0.035, this_h - 0.04, facecolor=SYNTH_COLOR,

@@ -2,7 +2,7 @@
 
 The web map's display geometry (coverage-simplified in EPSG:25832, so neighbours share
 borders as on screen) is projected back from the repository's EPSG:4326 GeoJSON to
-EPSG:25832 once per repository and kept as matplotlib paths (`Repository.memo`).
+EPSG:25832 once per repository and kept as matplotlib paths (`PublishedAtlas.memo`).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import shapely
 from matplotlib.path import Path as MplPath
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 TO_METRIC = pyproj.Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 TO_WGS84 = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
@@ -50,7 +50,7 @@ def _ring_path(geom: shapely.Geometry) -> MplPath:
     return MplPath(np.concatenate(verts), np.concatenate(codes))
 
 
-def _build_shapes(repo: Repository) -> PrintShapes:
+def _build_shapes(repo: PublishedAtlas) -> PrintShapes:
     paths: dict[str, MplPath] = {}
     bounds: dict[str, tuple[float, float, float, float]] = {}
     by_level: dict[str, tuple[str, ...]] = {}
@@ -70,7 +70,7 @@ def _build_shapes(repo: Repository) -> PrintShapes:
     return PrintShapes(paths, bounds, by_level)
 
 
-def print_shapes(repo: Repository) -> PrintShapes:
+def print_shapes(repo: PublishedAtlas) -> PrintShapes:
     return repo.memo("export_shapes_25832", lambda: _build_shapes(repo))
 
 

@@ -17,16 +17,17 @@ from pptx.dml.color import RGBColor
 from pptx.enum.text import PP_ALIGN
 from pptx.util import Emu, Inches, Pt
 
-from geodata.model.repository import Repository
 from geodata.reports.content import ViewContent, view_content
 from geodata.reports.style import FALLBACK_FONT, STATE_STYLE, house_style, wrap_text
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState
 
 SLIDE_W, SLIDE_H = Emu(12192000), Emu(6858000)  # 16:9, PowerPoint's own "Breitbild"
 ROWS_PER_SLIDE = 10
 TABLE_W = 12.5  # inches, the tables' width on every slide
-# The slide's table: name, value and the classification (the full table is in the CSV).
-TABLE_COLUMNS = ("Gebiet", None, "Rang (1 = größter Bedarf)", "Klasse", "Hinweis")
+# The slide's table: name, value and the classification (the full table is in the CSV);
+# None: the table's own header (the rank's wording follows the indicator's direction).
+TABLE_COLUMNS = ("Gebiet", None, None, "Klasse", "Hinweis")
 
 
 def _rgb(hex_color: str) -> RGBColor:
@@ -182,7 +183,7 @@ def _table_slides(prs, c: ViewContent, title_color: str) -> None:
                     [False] + [True] * (len(c.profile_columns) - 1), title_color)
 
 
-def report_pptx(repo: Repository, states: Sequence[ViewState],
+def report_pptx(repo: PublishedAtlas, states: Sequence[ViewState],
                 created: dt.date | None = None) -> bytes:
     """A 16:9 presentation of one or several views (see module docstring)."""
     created = created or dt.date.today()

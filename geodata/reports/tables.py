@@ -1,7 +1,8 @@
 """The current view's table: CSV for German Excel and XLSX with a metadata sheet.
 
 `view_table` gives one row per area of the map (key, name, value as shown, state, class, and
-for a rate its numerator and denominator) from the same `MapData` as the screen. CSV:
+for a rate its numerator and denominator where these counts are published) from the same
+`MapData` as the screen, read through the published atlas (`geodata.statistics.published`). CSV:
 ``;``, decimal comma, UTF-8 with BOM, no thousands separator, texts guarded against formulas.
 XLSX: the table as numbers plus a sheet "Metadaten" (indicator definitions, sources, year,
 classification, suppression rule). A suppressed value is never written as a number: the
@@ -17,16 +18,15 @@ import io
 from typing import Any
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
 from geodata.statistics.classify import class_labels
 from geodata.statistics.numfmt import format_number, german_date
-from geodata.statistics.states import year_states
+from geodata.statistics.published import MISSING_CELL, Cell, PublishedAtlas, published
 from geodata.statistics.suppression import LABEL, SYMBOL
 from geodata.statistics.textsafe import safe_text, texts_never_formulas
 from geodata.views.credits import attribution_lines
 from geodata.views.mapdata import MapData, view_label
 from geodata.views.mapview import compute_map
-from geodata.views.profile import need_sign, ranks, reference_state
+from geodata.views.profile import need_sign, rank_label, ranks
 from geodata.views.state import ViewState, to_query
 
 
@@ -42,7 +42,7 @@ def _cell(value: float | None, state: str, decimals: int) -> float | int | str:
     return _number(value, decimals)
 
 
-def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list[Any]], dict]:
+def view_table(repo: PublishedAtlas, state: ViewState) -> tuple[list[str], list[list[Any]], dict]:
     """The current view's table: one row per area on the map (map order), then the parent
     (or the whole atlas).
 
@@ -54,6 +54,7 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
     Returns ``(columns, rows, meta)``; ``meta`` holds title, view, year, classification,
     reference, suppression rule, indicator definitions, sources and the view's URL query.
     """
+    repo = published(repo)
     md = compute_map(repo, state)
     ind = md.indicator
     dec = ind.decimals
@@ -71,67 +72,102 @@ def view_table(repo: Repository, state: ViewState) -> tuple[list[str], list[list
         if rate:
             cols += [f"Zähler: {repo.indicator(ind.numerator).name}",
                      f"Nenner: {repo.indicator(ind.denominator).name}"]
-    cols += ["Rang (1 = größter Bedarf)", "Klasse", "Klassengrenzen", "Hinweis", "Herkunft"]
-    origins = list(md.origins) or [""] * len(ids)
+    cols += [rank_label(ind), "Klasse", "Klassengrenzen", "Hinweis", "Herkunft"]
+    origins = list(md.origins) or [""] * len(ids)  # what each value is (issue 17)
 
-    rule = md.rule
     labels = list(md.class_names) or class_labels(md.classification, dec)
     ranked = ranks(list(md.values), need_sign(ind))
+    index_view = bool(md.class_names) or ind.id.startswith("index:")
     if change:
-        old_st, old_raw = year_states(repo, ids, ind, state.karte.vergleich, state.gebiet, rule)
-        new_st, new_raw = year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+        old_col = repo.column(ids, ind.id, state.karte.vergleich)  # type: ignore[arg-type]
+        new_col = repo.column(ids, ind.id, state.jahr)
+    elif rate and not index_view:
+        counts = repo.column(ids, ind.id, state.jahr)
     rows: list[list[Any]] = []
     for i, aid in enumerate(ids):
         area = repo.areas[aid]
         st = md.states[i]
         row: list[Any] = [aid, area.name, repo.level(area.level).name]
         if change:
-            row += [_cell(old_raw[i], old_st[i], dec), _cell(new_raw[i], new_st[i], dec),
+            row += [_cell(old_col.values[i], old_col.states[i], dec),
+                    _cell(new_col.values[i], new_col.states[i], dec),
                     _cell(md.values[i], st, dec)]
         else:
             row.append(_cell(md.values[i], st, dec))
             if rate:
-                val = repo.value(aid, ind.id, state.jahr)
-                row += [_cell(None if val is None else val.numerator, st, 0),
-                        _cell(None if val is None else val.denominator, st, 0)]
+                # A count is shown where the control publishes it, whatever the rate's state
+                # (it is published on its own anyway).
+                row += [_count(counts.numerators[i], counts.states[i]),
+                        _count(counts.denominators[i], counts.states[i])]
         c = md.classification.classes[i]
         row += [ranked[i] if ranked[i] is not None else "",
                 c + 1 if c is not None and st == "ok" else "",
                 labels[c] if c is not None and st == "ok" else "",
                 "" if st == "ok" else LABEL.get(st, st), origins[i]]
         rows.append(row)
-    # The parent (or the whole atlas) for reference, judged on its own (primary rule).
-    ref = state.gebiet
-    ref_name = repo.display_name(ref) + " (insgesamt)"
-    ref_level = repo.level(repo.area(ref).level).name if ref != ROOT else "Gesamt"
-    row = [ref if ref != ROOT else "", ref_name, ref_level]
-
-    def ref_cell(year: int, with_parts: bool) -> list[Any]:
-        val = repo.value(ref, ind.id, year)
-        rst = reference_state(repo, ref, ind, year)
-        out = [_cell(None if val is None else val.value, rst, dec)]
-        if with_parts:
-            out += [_cell(None if val is None else val.numerator, rst, 0),
-                    _cell(None if val is None else val.denominator, rst, 0)]
-        return out
-
-    if change:
-        old = ref_cell(state.karte.vergleich, False)[0]  # type: ignore[arg-type]
-        new = ref_cell(state.jahr, False)[0]
-        diff = (_number(new - old, dec) if isinstance(old, (int, float))
-                and isinstance(new, (int, float)) else SYMBOL["keine_daten"])
-        row += [old, new, diff]
-    else:
-        row += ref_cell(state.jahr, rate)
-    ref_prov = repo.provenance(ref, ind.id, state.jahr)
-    row += ["", "", "", "", ref_prov.label if ref_prov is not None else ""]
-    rows.append(row)
+    # References: the parent (or the whole atlas), and each Land where the atlas covers
+    # several, as the disclosure control publishes them.
+    for ref in _reference_nodes(repo, state.gebiet) if not index_view else [state.gebiet]:
+        rows.append(_reference_row(repo, state, ind.id, ref, change, rate and not index_view))
 
     meta = _table_meta(repo, state, md, labels)
     return cols, rows, meta
 
 
-def _indicator_definition(repo: Repository, ind_id: str) -> dict[str, str]:
+def _count(value: float | None, state: str) -> int | str:
+    """A published count, or the symbol: "·" where the count is suppressed, "–" without data."""
+    if value is not None:
+        return int(round(value))
+    return SYMBOL["keine_daten"] if state == "keine_daten" else SYMBOL["gesperrt"]
+
+
+def _reference_nodes(repo: Any, gebiet: str) -> list[str]:
+    """The view's parent (or the whole atlas), then the Länder under it where the atlas covers
+    several (at the top: each Land)."""
+    nodes = [gebiet]
+    lands = repo.lands()
+    if gebiet == ROOT:
+        nodes += list(lands)
+    elif (land := repo.land_of(gebiet)) is not None:
+        nodes.append(land)
+    return nodes
+
+
+def _reference_row(repo: Any, state: ViewState, ind_id: str, ref: str, change: bool,
+                   with_parts: bool) -> list[Any]:
+    ind = repo.indicators.get(ind_id)  # a need index has no reference values
+    dec = ind.decimals if ind is not None else 0
+
+    def reference(year: int) -> Cell:
+        return repo.reference(ref, ind_id, year) if ind is not None else MISSING_CELL
+
+    if ref in repo.areas:
+        level = repo.level(repo.area(ref).level).name
+    else:
+        level = "Land" if ref != ROOT else "Gesamt"
+    row: list[Any] = [ref if ref in repo.areas else "", repo.display_name(ref) + " (insgesamt)",
+                      level]
+
+    def ref_cell(c: Cell) -> Any:
+        return _cell(c.value, c.state, dec)
+
+    now = reference(state.jahr)
+    if change:
+        old = reference(state.karte.vergleich)  # type: ignore[arg-type]
+        a, b = ref_cell(old), ref_cell(now)
+        diff = (_number(b - a, dec) if isinstance(a, (int, float))
+                and isinstance(b, (int, float)) else SYMBOL["keine_daten"])
+        row += [a, b, diff]
+    else:
+        row.append(ref_cell(now))
+        if with_parts:
+            row += [_count(now.numerator, now.state), _count(now.denominator, now.state)]
+    prov = repo.provenance(ref, ind_id, state.jahr) if ind is not None else None
+    row += ["", "", "", now.note, prov.label if prov is not None else ""]  # Herkunft (issue 17)
+    return row
+
+
+def _indicator_definition(repo: PublishedAtlas, ind_id: str) -> dict[str, str]:
     ind = repo.indicator(ind_id)
     direction = {"higher_better": "hoher Wert ist gut", "higher_worse": "hoher Wert ist "
                  "ungünstig (mehr Bedarf)", "neutral": "neutral"}.get(ind.direction, ind.direction)
@@ -147,7 +183,7 @@ def _indicator_definition(repo: Repository, ind_id: str) -> dict[str, str]:
     return out
 
 
-def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[str]) -> dict:
+def _table_meta(repo: Any, state: ViewState, md: MapData, labels: list[str]) -> dict:
     ind = md.indicator
     # A need index cites the indicators it is made of.
     ids = list(md.source_ids) or [ind.id] + [i for i in (ind.numerator, ind.denominator)
@@ -166,9 +202,12 @@ def _table_meta(repo: Repository, state: ViewState, md: MapData, labels: list[st
         "referenz": md.reference,
         "hinweis": md.classification.hint,
         "geheimhaltung": (
-            f"Anzahlen unter {rule.threshold} und Quoten, deren Zähler unter {rule.threshold} "
-            f"liegt, sind gesperrt ({SYMBOL['gesperrt']}); dazu sekundäre Sperrung, damit kein "
-            "gesperrter Wert als Differenz zum übergeordneten Gebiet berechnet werden kann."
+            f"Anzahlen unter {rule.threshold} und Quoten, deren Zähler oder Nenner unter "
+            f"{rule.threshold} liegt, sind gesperrt ({SYMBOL['gesperrt']}); dazu sekundäre "
+            "Sperrung, damit kein gesperrter Wert als Differenz zu übergeordneten Gebieten "
+            "(auf jeder Ebene), aus einer Quote und ihrem Zähler oder Nenner oder über "
+            "Indikatoren mit gemeinsamem Zähler oder Nenner berechnet werden kann. Werte sind "
+            "auf die Dezimalstellen des Indikators gerundet."
             + (f" Gebiete unter {format_number(rule.min_population)} Einwohnern sind nicht "
                f"bewertet ({SYMBOL['nicht_bewertet']})." if rule.min_population else "")
             + f" Keine Daten: {SYMBOL['keine_daten']}."),
@@ -192,7 +231,7 @@ def _csv_number(value: Any) -> Any:
     return text.replace(".", ",")
 
 
-def table_csv(repo: Repository, state: ViewState) -> bytes:
+def table_csv(repo: PublishedAtlas, state: ViewState) -> bytes:
     """The view's table as CSV for German Excel: ``;``, decimal comma, no thousands separator,
     UTF-8 with BOM, CRLF line ends. Read back with ``pandas.read_csv(sep=";", decimal=",",
     encoding="utf-8-sig")`` (``na_values=["·", "–", "n. b."]`` gives floats)."""
@@ -205,7 +244,7 @@ def table_csv(repo: Repository, state: ViewState) -> bytes:
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
-def table_xlsx(repo: Repository, state: ViewState) -> bytes:
+def table_xlsx(repo: PublishedAtlas, state: ViewState) -> bytes:
     """The view's table as XLSX: sheet "Daten" (numbers as numbers, special states as their
     symbols) and sheet "Metadaten" (definitions, sources, year, classification, rules)."""
     from openpyxl import Workbook

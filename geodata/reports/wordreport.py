@@ -21,10 +21,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
 
-from geodata.model.repository import Repository
-from geodata.reports.content import ViewContent, profile_table, view_content
+from geodata.reports.content import ViewContent, partial_note, profile_table, view_content
 from geodata.reports.style import STATE_STYLE, house_style
 from geodata.statistics.numfmt import format_number
+from geodata.statistics.published import PublishedAtlas
+from geodata.statistics.suppression import SYMBOL
 from geodata.views.credits import attribution_lines
 from geodata.views.state import ViewState
 
@@ -123,6 +124,8 @@ def _view(doc, c: ViewContent, color: RGBColor) -> None:
         _table(doc, c.profile_columns, c.profile_rows,
                [False] + [True] * (len(c.profile_columns) - 1), size=8.5,
                widths=_widths(c.profile_columns, 16.6, 6.6))
+        if note := partial_note(c.profile_rows):
+            doc.add_paragraph(note).runs[0].font.size = Pt(8)
     # The view's table has up to ten columns: it gets a landscape page of its own.
     _landscape(doc, True)
     doc.add_heading(f"Tabelle: {c.title}", level=2)
@@ -145,7 +148,7 @@ def _landscape(doc, on: bool) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if on else WD_ORIENT.PORTRAIT
 
 
-def _document(repo: Repository):
+def _document(repo: PublishedAtlas):
     doc = Document()
     style = doc.styles["Normal"]
     style.font.name = house_style().schrift
@@ -163,7 +166,7 @@ def _save(doc) -> bytes:
     return buf.getvalue()
 
 
-def report_docx(repo: Repository, states: Sequence[ViewState],
+def report_docx(repo: PublishedAtlas, states: Sequence[ViewState],
                 created: dt.date | None = None) -> bytes:
     """A Word report of one or several views, each starting on a new page."""
     created = created or dt.date.today()
@@ -177,7 +180,7 @@ def report_docx(repo: Repository, states: Sequence[ViewState],
     return _save(doc)
 
 
-def batch_docx(repo: Repository, area_ids: Sequence[str], year: int,
+def batch_docx(repo: PublishedAtlas, area_ids: Sequence[str], year: int,
                created: dt.date | None = None,
                progress: Callable[[int], None] | None = None) -> bytes:
     """The Steckbriefe of ``area_ids`` in one Word file, one area per page; ``progress`` is
@@ -193,13 +196,17 @@ def batch_docx(repo: Repository, area_ids: Sequence[str], year: int,
         title, cols, rows = profile_table(repo, state)
         doc.add_heading(title, level=1)
         area = repo.areas[area_id]
-        pop = repo.latest_value(area_id, "einwohner")
+        pop = repo.latest(area_id, "einwohner")
         facts = [repo.level(area.level).name, f"Schlüssel {area_id}"]
-        if pop is not None:
+        if pop is not None and pop[1].state == "ok" and pop[1].value is not None:
             facts.append(f"{format_number(pop[1].value)} Einwohner ({pop[0]})")
+        elif pop is not None and pop[1].state == "gesperrt":
+            facts.append(f"Einwohner {SYMBOL['gesperrt']} ({pop[0]}, gesperrt)")
         doc.add_paragraph(" · ".join(facts))
         _table(doc, cols, rows, [False] + [True] * (len(cols) - 1), size=8.5,
                widths=_widths(cols, 16.6, 6.6))
+        if note := partial_note(rows):
+            doc.add_paragraph(note).runs[0].font.size = Pt(8)
         if progress:
             progress(k + 1)
     doc.add_heading("Quellen", level=2)

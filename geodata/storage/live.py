@@ -34,6 +34,7 @@ from typing import Any
 from geodata.model.errors import AtlasError
 from geodata.model.repository import Repository
 from geodata.model.settings import Settings
+from geodata.statistics.disclosure import disclosure
 from geodata.storage.tables import build_repository
 
 POLL_SECONDS = 1.0
@@ -63,7 +64,7 @@ class LiveRepository:
             for line in self.cleaned:
                 LOG.warning("Bildungsatlas: %s", line)
         self._version = store.current_version()
-        self._repo = build_repository(store.read(), settings)
+        self._repo = _ready(build_repository(store.read(), settings))
         self._previous: dict[str, Repository] = {}
         self._checked = time.monotonic()
         self._loading: threading.Thread | None = None
@@ -192,7 +193,7 @@ class LiveRepository:
 
     def _load(self, version: str) -> None:
         try:
-            repo = build_repository(self._store.read(), self._settings)
+            repo = _ready(build_repository(self._store.read(), self._settings))
         except (AtlasError, OSError, ValueError) as err:
             # Keep serving the previous version and try this one again after RETRY_SECONDS
             # (a database that was briefly away, a file still being copied).
@@ -219,7 +220,7 @@ class LiveRepository:
         """Load the store's current version now (blocking), e.g. right after an import."""
         version = self._store.current_version()
         if version != self._version:
-            repo = build_repository(self._store.read(), self._settings)
+            repo = _ready(build_repository(self._store.read(), self._settings))
             self._swap(version, repo)
         self._checked = time.monotonic()
         return self._repo
@@ -235,6 +236,13 @@ class LiveRepository:
             raise AttributeError(name)
         pinned = self._pinned.get()
         return getattr(pinned if pinned is not None else self.snapshot(), name)
+
+
+def _ready(repo: Repository) -> Repository:
+    """A new repository with its disclosure control decided, before any request sees it (a
+    Germany-sized atlas takes seconds; no request should wait for that)."""
+    disclosure(repo)
+    return repo
 
 
 def _forward(name: str) -> property:

@@ -60,6 +60,8 @@ def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
             denominator=str(row["denominator"]),
             factor=float(row["factor"] or 1),
             synthetic=str(row["synthetic"]).strip() in {"1", "1.0", "True", "true"},
+            confidential=str(row.get("geheimhaltung", "")).strip().lower()
+            not in {"nein", "0", "false"},
         )
     return out
 

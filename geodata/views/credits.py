@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from geodata.model.entities import ROOT, Source
 from geodata.model.provenance import Provenance, provenance_of, source_text
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 SYNTHETIC_NOTE = "synthetische Beispielwerte – keine amtlichen Daten"
 # Geometry and key sources named on every map (as on screen: layers.choropleth.MAP_SOURCES);
@@ -24,12 +24,12 @@ SCHOOLS_SOURCE = "jedeschule"
 SYNTHETIC_SOURCE = "synthetic"
 
 
-def _source_text(repo: Repository, key: str) -> str | None:
+def _source_text(repo: PublishedAtlas, key: str) -> str | None:
     src = repo.sources.get(key)
     return None if src is None else source_text(src)
 
 
-def geometry_sources(repo: Repository, area_ids: Iterable[str] | None = None) -> list[Source]:
+def geometry_sources(repo: PublishedAtlas, area_ids: Iterable[str] | None = None) -> list[Source]:
     """The sources of the boundaries and keys: the demo's (`MAP_SOURCES`) and those of the
     shown areas (an imported boundary file's source, e.g. ODbL), or of all areas."""
     keys = list(MAP_SOURCES)
@@ -49,7 +49,7 @@ def geometry_sources(repo: Repository, area_ids: Iterable[str] | None = None) ->
     return [repo.sources[k] for k in dict.fromkeys(keys) if k in repo.sources]
 
 
-def value_provenances(repo: Repository, ind_ids: Sequence[str],
+def value_provenances(repo: PublishedAtlas, ind_ids: Sequence[str],
                       area_ids: Sequence[str] | None = None,
                       year: int | None = None) -> list[Provenance]:
     """The distinct provenances of the values of ``ind_ids`` shown for ``area_ids`` in
@@ -65,13 +65,13 @@ def value_provenances(repo: Repository, ind_ids: Sequence[str],
             provs = [p for p in repo.provenances(list(area_ids), ind_id, year) if p is not None]
         else:
             provs = [provenance_of(s, "", repo.sources, repo.indicators[ind_id])
-                     for s in repo.table.source_ids_of(ind_id)] if ind_id in repo.years else []
+                     for s in repo.value_source_ids(ind_id)] if ind_id in repo.years else []
         for p in provs:
             out.setdefault((tuple(s.id for s in p.sources), p.fallback, p.fallback_synthetic), p)
     return list(out.values())
 
 
-def attribution_lines(repo: Repository, ind_ids: Sequence[str], institutions: bool,
+def attribution_lines(repo: PublishedAtlas, ind_ids: Sequence[str], institutions: bool,
                       area_ids: Sequence[str] | None = None,
                       year: int | None = None,
                       provenances: Sequence[Provenance | None] | None = None) -> list[str]:

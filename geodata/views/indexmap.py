@@ -8,7 +8,7 @@ which the map outlines dashed. `allocation_map` shows the budget split instead: 
 difference of each area's amount to the even per-head split ("Gießkanne"), on a diverging
 palette around 0 (orange = more than the even split).
 
-Results are memoised in the repository (`Repository.memo`) under the definition's content, so
+Results are memoised in the repository (`PublishedAtlas.memo`) under the definition's content, so
 a changed definition file is recomputed and a new import (new repository) starts afresh.
 """
 
@@ -24,11 +24,10 @@ from geodata.index.definition import CLASSINGS, STANDARDISATIONS, IndexDefinitio
 from geodata.index.files import find_definition
 from geodata.index.sensitivity import Sensitivity
 from geodata.model.entities import Indicator
-from geodata.model.repository import Repository
 from geodata.statistics.classify import Classification, classify, symmetric_breaks
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.palettes import DEFAULT_SEQUENTIAL, class_colors
-from geodata.statistics.states import suppression_rule
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.statistics.suppression import SYMBOL
 from geodata.views.mapdata import MapData
 from geodata.views.state import ViewState, view_areas
@@ -56,8 +55,9 @@ def _key(definition: IndexDefinition) -> str:
     return hashlib.blake2b(definition.to_json().encode("utf-8"), digest_size=8).hexdigest()
 
 
-def index_bundle(repo: Repository, slug: str) -> IndexBundle:
+def index_bundle(repo: PublishedAtlas, slug: str) -> IndexBundle:
     """The saved index ``slug`` computed on the atlas (memoised; raises DefinitionError)."""
+    repo = published(repo)
     definition = find_definition(slug)
     key = _key(definition)
     result = repo.memo(f"index-result:{key}", lambda: compute_index_for(repo, definition))
@@ -65,15 +65,16 @@ def index_bundle(repo: Repository, slug: str) -> IndexBundle:
     return IndexBundle(slug, definition, result, sens)
 
 
-def index_allocation(repo: Repository, bundle: IndexBundle, state: ViewState) -> Allocation:
+def index_allocation(repo: PublishedAtlas, bundle: IndexBundle, state: ViewState) -> Allocation:
     """The budget split of the index with the state's settings (raises ValueError, German)."""
     s = state.verteilung
     return allocate_index(repo, bundle.result, s.budget, s.koepfe,
                           base_share=s.sockel / 100, method=s.verfahren,
-                          multipliers=s.multipliers(bundle.result.k), unit=s.unit)
+                          multipliers=s.multipliers(bundle.result.k), unit=s.unit,
+                          unrated=s.unbewertet)
 
 
-def index_indicator(bundle: IndexBundle, repo: Repository) -> Indicator:
+def index_indicator(bundle: IndexBundle, repo: PublishedAtlas) -> Indicator:
     """A catalogue-like entry for the index (name, direction, decimals, synthetic flag)."""
     d = bundle.definition
     parts = [repo.indicator(i.id) for i in d.indicators]
@@ -113,8 +114,9 @@ def _cutoff_text(definition: IndexDefinition) -> str:
     return f"oberste {format_number(100 * c.share, 1).removesuffix(',0')} %"
 
 
-def index_map(repo: Repository, state: ViewState) -> MapData:
+def index_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     """The index layer over the areas in view (see module docstring)."""
+    repo = published(repo)
     bundle = index_bundle(repo, state.index or "")
     res, d = bundle.result, bundle.definition
     ids = view_areas(state, repo)
@@ -159,15 +161,16 @@ def index_map(repo: Repository, state: ViewState) -> MapData:
         colors=tuple(class_colors(index_palette(state), res.k, "higher_worse")) if res.k
         else (),
         indicator=index_indicator(bundle, repo), unit="", title=f"{d.name} {year}",
-        method=notes[0], reference="", rule=suppression_rule(repo),
+        method=notes[0], reference="", rule=repo.rule,
         class_names=tuple(res.class_labels), borderline=tuple(
             a for a in sens.borderline if a in set(ids)),
         notes=tuple(notes), source_ids=tuple(i.id for i in d.indicators),
     )
 
 
-def allocation_map(repo: Repository, state: ViewState) -> MapData:
+def allocation_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     """The budget split's difference to the even per-head split over the areas in view."""
+    repo = published(repo)
     bundle = index_bundle(repo, state.index or "")
     ids = view_areas(state, repo)
     d = bundle.definition
@@ -182,7 +185,7 @@ def allocation_map(repo: Repository, state: ViewState) -> MapData:
             classification=classify([None] * len(ids), "quantile", 5), colors=(),
             indicator=indicator, unit=state.verteilung.unit,
             title=f"Verteilung nach „{d.name}“", method=str(err), reference="",
-            rule=suppression_rule(repo), notes=(str(err),),
+            rule=repo.rule, notes=(str(err),),
             source_ids=tuple(i.id for i in d.indicators))
     rows = {r.area_id: r for r in alloc.rows}
     unit = alloc.unit
@@ -215,6 +218,6 @@ def allocation_map(repo: Repository, state: ViewState) -> MapData:
         classification=cls, colors=tuple(class_colors("PuOr", cls.k, "higher_worse")),
         indicator=indicator, unit=unit,
         title=f"Verteilung nach „{d.name}“: Differenz zur Gießkanne",
-        method=notes[0], reference="Mitte: 0 (wie Gießkanne)", rule=suppression_rule(repo),
+        method=notes[0], reference="Mitte: 0 (wie Gießkanne)", rule=repo.rule,
         notes=tuple(notes), source_ids=tuple(i.id for i in d.indicators),
     )

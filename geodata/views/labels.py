@@ -26,7 +26,7 @@ import numpy as np
 import orjson
 
 from geodata.model.entities import ROOT
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 CHAR_WIDTH = 0.6  # average glyph width of DejaVu Sans (bold) in ems, a little generous
 LINE_HEIGHT = 1.25  # box height in ems
@@ -172,17 +172,17 @@ def screen_placements(names: Sequence[tuple[str, str, tuple[float, float], float
     return {key: (normal.get(key), large.get(key)) for key, *_ in names}
 
 
-def area_weight(repo: Repository, area_id: str) -> float:
+def area_weight(repo: PublishedAtlas, area_id: str) -> float:
     """An area's size for the placement order: its bounding box in degrees² (the largest
     areas' names are placed first)."""
     s, w, n, e = repo.bounds[area_id]
     return (n - s) * (e - w) * math.cos(math.radians((n + s) / 2))
 
 
-def labels_geojson(repo: Repository, parent_id: str, level: str | None = None) -> bytes:
+def labels_geojson(repo: PublishedAtlas, parent_id: str, level: str | None = None) -> bytes:
     """The names of a view's areas as GeoJSON points with their placement: ``z``/``dy``
     (normal font) and ``zp``/``dyp`` (presentation font); ``z`` is null for a name that never
-    fits. Computed once per view and kept (`Repository.memo`)."""
+    fits. Computed once per view and kept (`PublishedAtlas.memo`)."""
     if parent_id != ROOT:
         repo.area(parent_id)
 

@@ -4,10 +4,13 @@ Steps, for the areas in view (`geodata.views.state.view_areas`):
 
 1. **Values**: the indicator's value in the year; for a change map (``vergleich``) the
    difference ``value(jahr) - value(vergleich)``, which for rates in % is in percentage points.
-2. **Special states** (`geodata.statistics.suppression`): no data; suppressed for confidentiality (counts,
-   and rates whose numerator, are below the threshold, default 3; suppression also applies to
-   either year of a change); not rated (fewer residents than the configured minimum). Only
-   areas in state "ok" are classified; the others keep their own symbol, never a class colour.
+2. **Special states**, as the disclosure control publishes them
+   (`geodata.statistics.published`): no data; suppressed for confidentiality (small counts,
+   rates whose numerator or denominator is small, and every value from which one would
+   follow; suppression also applies to either year of a change); not rated (fewer residents
+   than the configured minimum). Only areas in state "ok" are classified; the others keep
+   their own symbol, never a class colour. Values are the published ones (rounded to the
+   indicator's decimals).
 3. **Classes** (`geodata.statistics.classify.classify`): the chosen method and class count over the "ok"
    values, or with ``fest`` over the "ok" values of every year of the view, so that a colour
    means the same in every year. With a diverging palette (and always for a change map) the
@@ -28,12 +31,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from geodata.model.entities import ROOT, Indicator
-from geodata.model.repository import Repository
 from geodata.statistics.classify import Classification, class_labels, classify, symmetric_breaks
 from geodata.statistics.numfmt import format_number, format_value
 from geodata.statistics.palettes import class_colors
-from geodata.statistics.states import suppression_rule, worse_state, year_states
-from geodata.statistics.suppression import LABEL, SYMBOL, SuppressionRule
+from geodata.statistics.published import PublishedAtlas, published, round_half_up
+from geodata.statistics.suppression import LABEL, SYMBOL, SuppressionRule, worse_state
 from geodata.views.credits import value_provenances
 from geodata.views.mapoptions import METHODS, REFERENCES
 from geodata.views.state import ViewState, view_areas
@@ -80,34 +82,35 @@ class MapData:
         return self.indicator.synthetic
 
 
-def reference_value(repo: Repository, state: ViewState, ind: Indicator) -> float | None:
-    """The midpoint of a diverging palette (0 for a change map)."""
+def reference_value(repo: PublishedAtlas, state: ViewState, ind: Indicator) -> float | None:
+    """The midpoint of a diverging palette (0 for a change map): a published reference."""
     if state.karte.vergleich is not None:
         return 0.0
     ref = state.karte.referenz
     if ref in (None, "gesamt"):
-        val = repo.value(ROOT, ind.id, state.jahr)
-    elif ref == "eltern":
-        val = repo.value(state.gebiet, ind.id, state.jahr)
-    else:
-        return float(ref)
-    return None if val is None else val.value
+        return repo.reference(ROOT, ind.id, state.jahr).value
+    if ref == "eltern":
+        return repo.reference(state.gebiet, ind.id, state.jahr).value
+    return float(ref)
 
 
-def indicator_map(repo: Repository, state: ViewState) -> MapData:
+def indicator_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     """Values, states, classes and colours of the view's indicator (see module docstring).
     A view that shows a need index gets its map from `geodata.views.mapview.compute_map`."""
+    repo = published(repo)
     ids = view_areas(state, repo)
     ind = repo.indicator(state.indikator)
     opt = state.karte
-    rule = suppression_rule(repo)
-    states, raw = year_states(repo, ids, ind, state.jahr, state.gebiet, rule)
+    rule = repo.rule
+    col = repo.column(ids, ind.id, state.jahr, counts=False)
+    states, raw = list(col.states), list(col.values)
     unit = ind.unit
     title = f"{ind.name} {state.jahr}"
     if opt.vergleich is not None:
-        old_states, old = year_states(repo, ids, ind, opt.vergleich, state.gebiet, rule)
-        states = [worse_state(a, b) for a, b in zip(states, old_states, strict=True)]
-        raw = [None if a is None or b is None else a - b for a, b in zip(raw, old, strict=True)]
+        old_col = repo.column(ids, ind.id, opt.vergleich, counts=False)
+        states = [worse_state(a, b) for a, b in zip(states, old_col.states, strict=True)]
+        raw = [None if a is None or b is None else round_half_up(a - b, ind.decimals)
+               for a, b in zip(raw, old_col.values, strict=True)]
         unit = "Prozentpunkte" if ind.unit == "%" else ind.unit
         title = f"{ind.name}: Veränderung {opt.vergleich}–{state.jahr}"
     values = [v if s == "ok" else None for v, s in zip(raw, states, strict=True)]
@@ -116,8 +119,9 @@ def indicator_map(repo: Repository, state: ViewState) -> MapData:
     if opt.fest and opt.vergleich is None:
         pooled = []
         for year in repo.years_for(ind.id, ids):
-            st, vs = year_states(repo, ids, ind, year, state.gebiet, rule)
-            pooled += [v for v, s in zip(vs, st, strict=True) if s == "ok" and v is not None]
+            year_col = repo.column(ids, ind.id, year, counts=False)
+            pooled += [v for v, s in zip(year_col.values, year_col.states, strict=True)
+                       if s == "ok" and v is not None]
 
     reference = ""
     if opt.diverging:
@@ -176,7 +180,7 @@ def indicator_map(repo: Repository, state: ViewState) -> MapData:
     )
 
 
-def legend_sources(repo: Repository, ind: Indicator, ids: Sequence[str],
+def legend_sources(repo: PublishedAtlas, ind: Indicator, ids: Sequence[str],
                    origins: Sequence[str], year: int) -> list[str]:
     """The legend's source lines: what the values shown are and where they come from, e.g.
     "amtlich (70 Gebiete) – Quelle: …" or, for a mix, one line per kind."""
@@ -195,7 +199,7 @@ def legend_sources(repo: Repository, ind: Indicator, ids: Sequence[str],
     return lines
 
 
-def view_label(repo: Repository, state: ViewState, n_areas: int) -> str:
+def view_label(repo: PublishedAtlas, state: ViewState, n_areas: int) -> str:
     """E.g. "14 Gemeinden in Groß-Gerau", "70 Kreise", "1528 Gemeinden"."""
     if state.ebene:
         level = repo.level(state.ebene)

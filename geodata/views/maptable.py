@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.statistics.suppression import LABEL
 from geodata.views.mapdata import MapData, legend_labels
 from geodata.views.mapview import compute_map
@@ -33,7 +33,7 @@ class TableRow:
     state_label: str  # "" for "ok"
 
 
-def table_rows(repo: Repository, state: ViewState, md: MapData | None = None) -> list[TableRow]:
+def table_rows(repo: PublishedAtlas, state: ViewState, md: MapData | None = None) -> list[TableRow]:
     """The rows in map order (the browser sorts them)."""
     md = md or compute_map(repo, state)
     labels = legend_labels(md)

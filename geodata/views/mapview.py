@@ -9,20 +9,21 @@ indicator map never depends on the need index.
 
 from __future__ import annotations
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas, published
 from geodata.views.indexmap import allocation_map, index_map
 from geodata.views.mapdata import MapData, indicator_map
 from geodata.views.state import ViewState
 
 
-def compute_map(repo: Repository, state: ViewState) -> MapData:
+def compute_map(repo: PublishedAtlas, state: ViewState) -> MapData:
     """The `MapData` of the view: a need index, its budget split, or the indicator."""
+    repo = published(repo)
     if state.index:
         return (allocation_map if state.index_tab == "verteilung" else index_map)(repo, state)
     return indicator_map(repo, state)
 
 
-def suggest_manual_breaks(repo: Repository, state: ViewState) -> tuple[float, ...]:
+def suggest_manual_breaks(repo: PublishedAtlas, state: ViewState) -> tuple[float, ...]:
     """The current map's inner class boundaries, rounded to the indicator's decimals: the
     starting point when a user switches to manual breaks."""
     md = compute_map(repo, state)

@@ -25,7 +25,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from geodata.model.institutions import type_of
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.profile import area_description
 
 _UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
@@ -63,7 +63,7 @@ class _Entry:
     order: int  # areas by level first, then institutions
 
 
-def _entries(repo: Repository) -> tuple[list[_Entry], list[str]]:
+def _entries(repo: PublishedAtlas) -> tuple[list[_Entry], list[str]]:
     levels = {lvl.id: i for i, lvl in enumerate(repo.settings.levels)}
     out: list[_Entry] = []
     for area in repo.areas.values():
@@ -82,7 +82,7 @@ def _entries(repo: Repository) -> tuple[list[_Entry], list[str]]:
     return out, vocabulary
 
 
-def _index(repo: Repository) -> tuple[list[_Entry], list[str]]:
+def _index(repo: PublishedAtlas) -> tuple[list[_Entry], list[str]]:
     return repo.memo("search_index", lambda: _entries(repo))
 
 
@@ -115,7 +115,7 @@ def _fuzzy(entries: list[_Entry], vocabulary: list[str], qwords: list[str],
     return out
 
 
-def search(repo: Repository, query: str, limit: int = 10) -> list[Hit]:
+def search(repo: PublishedAtlas, query: str, limit: int = 10) -> list[Hit]:
     """The best ``limit`` hits for ``query`` (see module docstring); [] for an empty query."""
     q = normalise(query[:MAX_QUERY])
     if not q:

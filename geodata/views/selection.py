@@ -10,10 +10,10 @@ from typing import Any
 import shapely
 from shapely.geometry import shape
 
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 
 
-def areas_in_shape(repo: Repository, area_ids: Sequence[str],
+def areas_in_shape(repo: PublishedAtlas, area_ids: Sequence[str],
                    geometry: Any) -> tuple[list[str], str]:
     """The areas (in the given order) whose inner point lies in ``geometry`` (a GeoJSON
     geometry in WGS 84), and a German notice saying how many were selected or what was wrong."""

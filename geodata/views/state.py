@@ -43,7 +43,7 @@ from geodata.index.definition import DefinitionError
 from geodata.index.files import find_definition
 from geodata.model.entities import ROOT
 from geodata.model.institutions import institution_types
-from geodata.model.repository import Repository
+from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapoptions import PARAMS, MapOptions, options_params, parse_options
 
 KNOWN_PARAMS = ("gebiet", "auswahl", "ansicht", "einrichtung", "indikator", "jahr", "streuung",
@@ -101,7 +101,7 @@ def _shown(value: str) -> str:
     return value if len(value) <= _MAX_SHOWN else value[: _MAX_SHOWN - 1] + "…"
 
 
-def default_state(repo: Repository) -> ViewState:
+def default_state(repo: PublishedAtlas) -> ViewState:
     """The start view: all top-level areas, default indicator, its newest year."""
     ind = repo.settings.default_indicator
     if ind not in repo.indicators:
@@ -110,14 +110,14 @@ def default_state(repo: Repository) -> ViewState:
     return ViewState(ROOT, None, ind, years[-1])
 
 
-def view_areas(state: ViewState, repo: Repository) -> tuple[str, ...]:
+def view_areas(state: ViewState, repo: PublishedAtlas) -> tuple[str, ...]:
     """The areas on the map: the children of ``gebiet``, or all its areas of level ``ebene``."""
     return repo.areas_at_level(state.gebiet, state.ebene) if state.ebene else (
         repo.children_of(state.gebiet)
     )
 
 
-def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+def fit_year(state: ViewState, repo: PublishedAtlas) -> tuple[ViewState, list[str]]:
     """Move the year (and comparison year) to years with data in the view, with notices."""
     avail = repo.years_for(state.indikator, view_areas(state, repo))
     notes: list[str] = []
@@ -147,7 +147,7 @@ def fit_year(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
     return state, notes
 
 
-def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+def fit_index(state: ViewState, repo: PublishedAtlas) -> tuple[ViewState, list[str]]:
     """Keep a need index only where it applies, with a notice when it is left: the file must
     still be valid and the map must show some of the areas it rates (not after Zurück from
     its Stadtteile to the Kreise). While it is shown, the year is the index year and there is
@@ -172,7 +172,7 @@ def fit_index(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]
                    karte=replace(state.karte, vergleich=None)), []
 
 
-def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]:
+def fit_level(state: ViewState, repo: PublishedAtlas) -> tuple[ViewState, list[str]]:
     """Drop an ``ebene`` that shows nothing more than the children, with a notice if invalid."""
     if state.ebene is None:
         return state, []
@@ -187,7 +187,7 @@ def fit_level(state: ViewState, repo: Repository) -> tuple[ViewState, list[str]]
     return state, []
 
 
-def _set_gebiet(state: ViewState, area_id: str, repo: Repository) -> ViewState:
+def _set_gebiet(state: ViewState, area_id: str, repo: PublishedAtlas) -> ViewState:
     """Show ``area_id``: its children if it is (or collapses to) a view parent, else its parent's."""
     state = replace(state, ebene=None)
     target = repo.view_target(area_id)
@@ -197,7 +197,7 @@ def _set_gebiet(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     return replace(state, gebiet=repo.view_parent_above(leaf), auswahl=leaf)
 
 
-def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[str]]:
+def parse_query(query: str | None, repo: PublishedAtlas) -> tuple[ViewState, list[str]]:
     """Parse the URL query (with or without leading ``?``) into a state and German notices."""
     state = default_state(repo)
     notes: list[str] = []
@@ -283,7 +283,7 @@ def parse_query(query: str | None, repo: Repository) -> tuple[ViewState, list[st
     return state, notes
 
 
-def _parse_index(state: ViewState, slug: str, move: bool, repo: Repository,
+def _parse_index(state: ViewState, slug: str, move: bool, repo: PublishedAtlas,
                  notes: list[str]) -> ViewState:
     """``index=<name>``: a saved, valid definition; without ``gebiet`` the map moves to the
     areas it rates."""
@@ -304,7 +304,7 @@ def _parse_index(state: ViewState, slug: str, move: bool, repo: Repository,
     return state
 
 
-def _parse_selection(state: ViewState, value: str, repo: Repository,
+def _parse_selection(state: ViewState, value: str, repo: PublishedAtlas,
                      notes: list[str]) -> ViewState:
     """``auswahl=a,b,c``: known areas in order, without repeats, at most `MAX_SELECTED`."""
     ids = list(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
@@ -325,7 +325,7 @@ def _parse_selection(state: ViewState, value: str, repo: Repository,
     return replace(state, auswahl=known[0], weitere=tuple(known[1:]))
 
 
-def _parse_panel(state: ViewState, first: dict[str, str], repo: Repository,
+def _parse_panel(state: ViewState, first: dict[str, str], repo: PublishedAtlas,
                  notes: list[str]) -> ViewState:
     """``ansicht``, ``einrichtung`` and ``streuung``."""
     tabs = MULTI_TABS if state.weitere else SINGLE_TABS
@@ -401,7 +401,7 @@ def to_query(state: ViewState) -> str:
     return "?" + urlencode(params, safe=";,")
 
 
-def drill(state: ViewState, clicked: str, repo: Repository) -> ViewState:
+def drill(state: ViewState, clicked: str, repo: PublishedAtlas) -> ViewState:
     """Click on an area: go one level down into it if it has several areas below, else select it.
 
     The clicked area's profile opens either way (for a kreisfreie Stadt: the city's).
@@ -421,7 +421,7 @@ def _single(state: ViewState) -> ViewState:
     return replace(state, weitere=(), einrichtung=None, ansicht=tab)
 
 
-def toggle_selection(state: ViewState, clicked: str, repo: Repository) -> ViewState:
+def toggle_selection(state: ViewState, clicked: str, repo: PublishedAtlas) -> ViewState:
     """Ctrl/Shift-click: add the area to the selection, or remove it if selected."""
     if clicked not in repo.areas:
         return state
@@ -447,7 +447,7 @@ def select(state: ViewState, areas: list[str] | tuple[str, ...]) -> ViewState:
     return state
 
 
-def open_area(state: ViewState, area_id: str, repo: Repository) -> ViewState:
+def open_area(state: ViewState, area_id: str, repo: PublishedAtlas) -> ViewState:
     """Jump to any area (search): its children if it has several, else it among its peers;
     its profile opens either way."""
     if area_id not in repo.areas:
@@ -457,7 +457,7 @@ def open_area(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     return moved if moved.auswahl else replace(moved, auswahl=moved.gebiet)
 
 
-def open_institution(state: ViewState, inst_id: str, repo: Repository,
+def open_institution(state: ViewState, inst_id: str, repo: PublishedAtlas,
                      jump: bool = False) -> ViewState:
     """Open an institution's panel; with ``jump`` (search) also show the area it lies in,
     with the institution layer on."""
@@ -471,7 +471,7 @@ def open_institution(state: ViewState, inst_id: str, repo: Repository,
     return replace(state, einrichtung=inst_id)
 
 
-def up(state: ViewState, repo: Repository) -> ViewState:
+def up(state: ViewState, repo: PublishedAtlas) -> ViewState:
     """One level up (Zurück, Escape); the area we came from stays selected."""
     if state.ebene:
         return replace(state, ebene=None)  # from "all Gemeinden" back to their Kreise
@@ -483,7 +483,7 @@ def up(state: ViewState, repo: Repository) -> ViewState:
                    auswahl=state.gebiet)
 
 
-def goto(state: ViewState, area_id: str, repo: Repository) -> ViewState:
+def goto(state: ViewState, area_id: str, repo: PublishedAtlas) -> ViewState:
     """Jump to a view parent from the breadcrumb (``ROOT`` for the overview)."""
     if area_id != ROOT and area_id not in repo.areas:
         return state
@@ -492,7 +492,7 @@ def goto(state: ViewState, area_id: str, repo: Repository) -> ViewState:
     return replace(_set_gebiet(state, area_id, repo), ebene=None)
 
 
-def breadcrumb(state: ViewState, repo: Repository) -> list[str]:
+def breadcrumb(state: ViewState, repo: PublishedAtlas) -> list[str]:
     """View parents from the top down to the current view (``ROOT`` first)."""
     if state.gebiet == ROOT:
         return [ROOT]
