@@ -23,9 +23,12 @@ single-child chains so that a click never opens a one-polygon map.
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,6 +68,8 @@ class Repository:
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False,
                                   compare=False)
     _memo: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    # Where derived arrays (the disclosure decision) are kept between starts; None: not kept.
+    derived_dir: Path | None = field(default=None, repr=False, compare=False)
 
     @property
     def values(self) -> Mapping[tuple[str, int], Mapping[str, Value]]:
@@ -78,6 +83,33 @@ class Repository:
             with self._lock:
                 self._memo.setdefault(key, value)
         return self._memo[key]
+
+    def load_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """Arrays derived from this data version and stored by `store_arrays` at an earlier
+        start (``key`` must name everything they depend on), or None."""
+        if self.derived_dir is None:
+            return None
+        path = self.derived_dir / f"{key}.npz"
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                return {k: z[k] for k in z.files}
+        except (OSError, ValueError, KeyError):
+            return None  # missing or damaged: derived again
+
+    def store_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
+        """Keep derived arrays for the next start (written atomically; errors only cost the
+        next start the time to derive them again)."""
+        if self.derived_dir is None:
+            return
+        try:
+            self.derived_dir.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile(dir=self.derived_dir, delete=False,
+                                             suffix=".tmp") as fh:
+                np.savez(fh, **arrays)
+            os.chmod(fh.name, 0o644)  # readable by the other workers' users
+            os.replace(fh.name, self.derived_dir / f"{key}.npz")
+        except OSError:
+            pass
 
     # --- hierarchy -------------------------------------------------------------------------
     def area(self, area_id: str) -> Area:

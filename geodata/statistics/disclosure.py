@@ -51,15 +51,14 @@ from typing import Any
 import numpy as np
 
 from geodata.model.entities import ROOT, Indicator, Value
+from geodata.statistics import disclosure_store as store
+from geodata.statistics.laender import LAENDER, LAND_PREFIX, land_name, lands
 from geodata.statistics.suppression import SuppressionRule
 
+__all__ = ["LAENDER", "LAND_PREFIX", "OK", "PRIMARY", "SECONDARY", "Disclosure", "disclosure",
+           "land_name", "lands", "suppression_rule"]
+
 OK, PRIMARY, SECONDARY = 0, 1, 2
-LAND_PREFIX = "land:"
-LAENDER = {"01": "Schleswig-Holstein", "02": "Hamburg", "03": "Niedersachsen", "04": "Bremen",
-           "05": "Nordrhein-Westfalen", "06": "Hessen", "07": "Rheinland-Pfalz",
-           "08": "Baden-Württemberg", "09": "Bayern", "10": "Saarland", "11": "Berlin",
-           "12": "Brandenburg", "13": "Mecklenburg-Vorpommern", "14": "Sachsen",
-           "15": "Sachsen-Anhalt", "16": "Thüringen"}
 DERIVED = ("rate", "mean")
 _AUDIT_ROUNDS = 12
 _PASSES = 40
@@ -69,23 +68,6 @@ def suppression_rule(repo: Any) -> SuppressionRule:
     """The confidentiality and minimum-size rule from the configuration."""
     return SuppressionRule(threshold=repo.settings.suppression_threshold,
                            min_population=repo.settings.min_population)
-
-
-def lands(repo: Any) -> Mapping[str, tuple[str, ...]]:
-    """``{"land:06": (top-level area ids…), …}`` when the top-level keys span several Länder
-    (the first two digits of an AGS name the Land); empty otherwise."""
-    def build() -> dict[str, tuple[str, ...]]:
-        top = repo.children_of(ROOT)
-        codes = {a[:2] for a in top}
-        if len(codes) < 2 or not all(a[:2] in LAENDER for a in top):
-            return {}
-        return {LAND_PREFIX + c: tuple(a for a in top if a[:2] == c) for c in sorted(codes)}
-    return repo.memo("disclosure-lands", build)
-
-
-def land_name(node: str) -> str:
-    """``"land:06"`` → ``"Hessen"``."""
-    return LAENDER.get(node.removeprefix(LAND_PREFIX), node)
 
 
 def is_confidential(ind: Indicator, indicators: Mapping[str, Indicator]) -> bool:
@@ -115,8 +97,20 @@ class Disclosure:
 
 
 def disclosure(repo: Any) -> Disclosure:
-    """The states of every cell of the repository (computed once, see module docstring)."""
-    return repo.memo("disclosure", lambda: _Engine(repo).run())
+    """The states of every cell of the repository (computed once, see module docstring; kept
+    between starts of the same data by `geodata.statistics.disclosure_store`)."""
+    return repo.memo("disclosure", lambda: _decide(repo))
+
+
+def _decide(repo: Any) -> Disclosure:
+    key = store.cache_key(repo, suppression_rule(repo))
+    stored = repo.load_arrays(key)
+    found = store.decode(stored, len(repo.table)) if stored else None
+    if found is not None:
+        return Disclosure(found[0], found[1], *found[2])
+    d = _Engine(repo).run()
+    repo.store_arrays(key, store.encode(d.rows, d.virtual, (d.primary, d.secondary, d.audited)))
+    return d
 
 
 class _Engine:

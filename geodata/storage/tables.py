@@ -35,7 +35,7 @@ from geodata.model.repository import Repository
 from geodata.model.settings import Settings
 from geodata.model.valuemap import ValuesView
 from geodata.model.values import ValueTable
-from geodata.storage.display import display_data
+from geodata.storage.display import cache_dir, display_data
 
 # Columns of the ``sources`` table beyond id, text, licence and url (optional; older atlases
 # lack them): see `geodata.model.entities.Source`.
@@ -299,4 +299,5 @@ def build_repository(tables: AtlasTables, settings: Settings,
         version=tables.version,
         _display=MappingProxyType(display),
         _label_points=MappingProxyType(label_points),
+        derived_dir=cache_dir(),
     )
