@@ -250,3 +250,23 @@ def test_fuzz_address_states(params, target, fuzz_client, app, caplog):
 def test_fuzz_ran_enough_states():
     print(f"\nFuzz: {COUNT['n']} Adresszustände (API, Tabelle, Seite), keine Antwort ≥ 500")
     assert COUNT["n"] >= 2000
+
+
+def _rss_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as fh:
+        return next(int(line.split()[1]) for line in fh if line.startswith("VmRSS")) / 1024
+
+
+def test_big_png_exports_keep_memory_flat(client):
+    """Repeated 9-megapixel exports: the worker does not grow (without freeing the figure's
+    cycles at once it grew by ~12 MiB per export here)."""
+    url = "/export/karte.png?gebiet=06412000&papier=px&breite=3000&hoehe=3000"
+    for _ in range(3):  # warm: fonts, shapes, caches
+        client.get(url).close()
+    before = _rss_mib()
+    for _ in range(8):
+        resp = client.get(url)
+        assert resp.status_code == 200 and resp.data[:4] == b"\x89PNG"
+    grown = _rss_mib() - before
+    print(f"\n8 PNG-Exporte à 3000 × 3000: RSS {before:.0f} → {before + grown:.0f} MiB")
+    assert grown < 30, grown
