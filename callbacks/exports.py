@@ -9,6 +9,10 @@ parameters give HTTP 400 with a German ``{"fehler": …}``.
 
 from __future__ import annotations
 
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qsl, urlencode
 
 import orjson
@@ -16,6 +20,7 @@ from dash import Dash
 from flask import Response, request
 
 from geodata import reports as export
+from geodata.statistics.numfmt import ascii_int
 from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, parse_query
 
@@ -46,13 +51,40 @@ def _view_and_options(repo: PublishedAtlas) -> tuple[ViewState, dict[str, str]]:
     return state, opts
 
 
+BIG_PIXELS = 4_000_000  # from here a PNG's buffers are freed at once (gc.collect)
+MAX_PIXELS = 25_000_000  # a PNG of at most 25 megapixels (e.g. 5000 × 5000)
+# Renders at once per worker; more wait up to RENDER_WAIT seconds, then get a German 503.
+RENDERS = threading.BoundedSemaphore(2)
+RENDER_WAIT = 30
+
+
 def _pixels(value: str | None, name: str) -> int | None:
     if value in (None, ""):
         return None
-    if not value.isdigit() or not 200 <= int(value) <= 8000:
+    number = ascii_int(value, 200, 8000)
+    if number is None:
         raise ValueError(f"„{value[:20]}“ (Parameter {name}) ist keine Pixelzahl "
                          "zwischen 200 und 8000.")
-    return int(value)
+    return number
+
+
+def _size(width: int | None, height: int | None) -> tuple[int | None, int | None]:
+    if width and height and width * height > MAX_PIXELS:
+        raise ValueError(f"{width} × {height} Pixel sind zu groß; höchstens "
+                         f"{MAX_PIXELS // 1_000_000} Megapixel (z. B. 5000 × 5000).")
+    return width, height
+
+
+@contextmanager
+def render_slot() -> Iterator[None]:
+    """One of the bounded render slots; RuntimeError (German) when none frees up in time."""
+    if not RENDERS.acquire(timeout=RENDER_WAIT):
+        raise RuntimeError("Gerade werden zu viele Exporte erstellt; bitte in einer Minute "
+                           "noch einmal versuchen.")
+    try:
+        yield
+    finally:
+        RENDERS.release()
 
 
 def register(app: Dash, repo: PublishedAtlas) -> None:
@@ -66,12 +98,21 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
                           404)
         state, opts = _view_and_options(repo)
         try:
-            body = export.render_map(
-                repo, state, fmt, opts.get("papier") or "a4quer",
-                _pixels(opts.get("breite"), "breite"), _pixels(opts.get("hoehe"), "hoehe"),
-                labels=state.karte.namen, institutions=state.schulen)
+            width, height = _size(_pixels(opts.get("breite"), "breite"),
+                                  _pixels(opts.get("hoehe"), "hoehe"))
+            with render_slot():
+                body = export.render_map(
+                    repo, state, fmt, opts.get("papier") or "a4quer", width, height,
+                    labels=state.karte.namen, institutions=state.schulen)
+                if fmt == "png" and (width or 0) * (height or 0) >= BIG_PIXELS:
+                    # matplotlib's figure graph has reference cycles: collect them now, or
+                    # each big picture's pixel buffer waits for the next full collection
+                    # (memory grew by ~25 MiB per 16-MP export without this).
+                    gc.collect()
         except ValueError as err:
             return _error(str(err))
+        except RuntimeError as err:
+            return _error(str(err), 503)
         return _download(body, fmt, export.export_filename(repo, state, fmt))
 
     @server.route("/export/tabelle.<fmt>")
@@ -90,11 +131,15 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
         if area_id not in repo.areas:
             return _error(f"Das Gebiet „{area_id[:40]}“ ist unbekannt.", 404)
         year_text = request.args.get("jahr") or ""
-        if year_text and not (year_text.isdigit() and len(year_text) == 4):
+        if year_text and ascii_int(year_text, 1000, 9999) is None:
             return _error(f"„{year_text[:20]}“ (Parameter jahr) ist keine Jahreszahl.")
         try:
-            body = export.render_profile_pdf(repo, area_id, int(year_text) if year_text else None)
+            with render_slot():
+                body = export.render_profile_pdf(repo, area_id,
+                                                 int(year_text) if year_text else None)
         except ValueError as err:
             return _error(str(err))
+        except RuntimeError as err:
+            return _error(str(err), 503)
         return _download(body, "pdf", export.profile_filename(
             repo, area_id, int(year_text) if year_text else None))

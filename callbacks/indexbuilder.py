@@ -16,17 +16,24 @@ from dash import ALL, Dash, Input, Output, State, ctx, html, no_update
 from dash.exceptions import PreventUpdate
 from flask import Response, request
 
+from callbacks.auth import audit
 from callbacks.exports import _download, _error
 from geodata.index.allocation import METHODS, UNRATED_RULES, parse_allocation
 from geodata.index.atlas import check_definition, compute_index_for
 from geodata.index.definition import DefinitionError, IndexDefinition
-from geodata.index.files import find_definition, index_dir, slugify, store_definition
+from geodata.index.files import (
+    earlier_versions,
+    find_definition,
+    index_dir,
+    slugify,
+    store_definition,
+)
 from geodata.reports.allocation import allocation_csv, allocation_xlsx
 from geodata.reports.methodsheet import method_sheet_html
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.published import PublishedAtlas
 from geodata.views.indexform import definition_from_form
-from geodata.views.indexmap import index_allocation, index_bundle
+from geodata.views.indexmap import index_allocation, index_bundle, uses_hidden
 from geodata.views.state import parse_query, to_query
 from layers import ids
 from layers.ids import ALLOC_FIELD, BUTTON, DIRECTION, FIELD, MESSAGE, USE, WEIGHT
@@ -94,6 +101,9 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
             raise PreventUpdate  # a button appearing with the form, not a click
         state, _notes = parse_query(search, repo)
         if trigger["name"] == "speichern":
+            if not repo.editor:  # the button is not even shown; a forged click is refused
+                return no_update, _messages("definition", [
+                    "Speichern darf nur die Redaktion; bitte anmelden."])
             fields = _by_name(values, field_ids)
             rows = [{"id": i["id"], "name": repo.indicators[i["id"]].name
                      if i["id"] in repo.indicators else i["id"], "use": bool(u),
@@ -107,6 +117,7 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
                 if errors:
                     raise DefinitionError(errors)
                 slug = store_definition(definition, editing)
+                audit("index_speichern", f"{slug}, Version {definition.version}")
             except DefinitionError as err:
                 return no_update, _messages("definition", err.errors)
             except OSError as err:
@@ -135,6 +146,16 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
         except DefinitionError as err:
             return _error("; ".join(err.errors), 404)
         return _download(definition.to_json().encode("utf-8"), "json", f"{slug}.json")
+
+    @server.route("/index/<slug>/version/<version>.json")
+    def index_version_json(slug: str, version: str) -> Response:
+        """An earlier version of a saved index, as it was saved (never changed)."""
+        for v, d in earlier_versions(slug):
+            if v == version and not uses_hidden(repo, d):
+                return _download(d.to_json().encode("utf-8"), "json",
+                                 f"{slug}_version_{slugify(v)}.json")
+        return _error(f"Eine Version „{version[:20]}“ des Index „{slug[:40]}“ gibt es nicht.",
+                      404)
 
     @server.route("/index/<slug>/methode")
     def index_method(slug: str) -> Response:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qsl, urlencode
 from dash import Dash
 from flask import Response, request
 
+from callbacks.auth import current_role
 from geodata.reports.filenames import export_filename
 from geodata.statistics.published import PublishedAtlas
 from geodata.views.state import ViewState, parse_query, view_areas
@@ -157,22 +158,25 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
         job.mkdir(parents=True)
         name = export_filename(repo, state, fmt).replace("bildungsatlas_", "bildungsatlas_"
                                                           "steckbriefe_", 1)
-        _write_state(job, status="läuft", fertig=0, gesamt=len(ids), datei=name, format=fmt)
+        role = current_role()  # the thread has no request: it works with this user's role
+        job_repo = repo.with_access(role)
+        _write_state(job, status="läuft", fertig=0, gesamt=len(ids), datei=name, format=fmt,
+                     rolle=role.key)
 
         def run() -> None:
             def progress(done: int) -> None:
                 _write_state(job, status="läuft", fertig=done, gesamt=len(ids), datei=name,
-                             format=fmt)
+                             format=fmt, rolle=role.key)
             try:
                 body = (writer("geodata.reports.pdfreport", "batch_pdf") if fmt == "pdf"
                         else writer("geodata.reports.wordreport", "batch_docx"))(
-                    repo, ids, state.jahr, progress=progress)
+                    job_repo, ids, state.jahr, progress=progress)
                 (job / "datei").write_bytes(body)
                 _write_state(job, status="fertig", fertig=len(ids), gesamt=len(ids),
-                             datei=name, format=fmt)
+                             datei=name, format=fmt, rolle=role.key)
             except Exception as err:  # noqa: BLE001 (reported to the user, never a 500)
                 _write_state(job, status="fehler", fertig=0, gesamt=len(ids), datei=name,
-                             format=fmt, fehler=f"Die Steckbriefe konnten nicht erstellt "
+                             format=fmt, rolle=role.key, fehler=f"Die Steckbriefe konnten nicht erstellt "
                              f"werden: {err}")
 
         threading.Thread(target=run, daemon=True, name=f"serie-{job_id}").start()
@@ -199,6 +203,9 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
     def batch_file(job_id: str) -> Response:
         job = _job(job_id)
         state = _job_state(job) if job else {}
+        # A file made for a role is handed out only to that role (never to the public).
+        if state.get("rolle", "oeffentlich") != current_role().key:
+            return _error("Diesen Auftrag gibt es nicht (mehr).", 404)
         if job is None or state.get("status") != "fertig":
             return _error("Die Steckbriefe sind (noch) nicht fertig.", 404)
         return _file((job / "datei").read_bytes(), state["format"], state["datei"])

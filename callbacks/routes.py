@@ -15,6 +15,7 @@ import orjson
 from dash import Dash
 from flask import Response, request
 
+from callbacks.auth import signed_in
 from geodata.model.entities import ROOT
 from geodata.model.errors import UnknownAreaError
 from geodata.model.provenance import STATUS_LABELS, Provenance
@@ -58,12 +59,15 @@ def register(app: Dash, repo: PublishedAtlas) -> None:
             resp.headers["Content-Encoding"] = "gzip"
         else:
             resp = Response(body, mimetype="application/json")
-        resp.headers["Vary"] = "Accept-Encoding"
         resp.set_etag(etag)
+        # An answer for a signed-in role is never stored by a shared cache (proxy).
+        scope = "private" if signed_in() else "public"
         if cache and request.args.get("v") == repo.version:
-            resp.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}, immutable"
+            resp.headers["Cache-Control"] = f"{scope}, max-age={CACHE_SECONDS}, immutable"
         else:
-            resp.headers["Cache-Control"] = "no-cache"
+            resp.headers["Cache-Control"] = "no-cache" if scope == "public" else \
+                "private, no-cache"
+        resp.headers["Vary"] = "Accept-Encoding, Cookie"
         return resp
 
     def sources_of(indicator_ids: list[str]) -> dict[str, str]:

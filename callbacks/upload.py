@@ -22,6 +22,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, no_update
 from flask import Response, request
 
+from callbacks.auth import current_role, current_user, signed_in
 from geodata.importer.boundaries import thresholds
 from geodata.importer.core import MAX_UPLOAD_BYTES, ImportRequest, Upload, run_import
 from geodata.importer.facilities import InstitutionOptions
@@ -32,6 +33,7 @@ from geodata.importer.tabular import TableError, read_table
 from geodata.importer.values import ValueOptions, propose_mapping
 from geodata.model.errors import AtlasError
 from geodata.model.settings import DEFAULT_CONFIG
+from geodata.storage.audit import write_entry
 from geodata.storage.live import LiveRepository
 from layers.upload import (
     P,
@@ -70,12 +72,17 @@ def upload_folder(store: Any) -> Path:
 
 
 def _guard() -> Response | None:
-    """Access to the upload page: with ``$BILDUNGSATLAS_IMPORT_PASSWORT`` set, HTTP Basic
-    authentication with that password (any user name); without it, only from this machine
-    (the default ``python app.py`` on 127.0.0.1). Behind a reverse proxy set the password."""
+    """Access to the upload page: only the role ``redaktion`` (`callbacks.auth`): signed in;
+    or, where ``$BILDUNGSATLAS_IMPORT_PASSWORT`` is set (an installation without sign-in), with
+    that password by HTTP Basic authentication (any user name); or else the local user of a
+    loopback-bound app."""
     if not request.path.startswith(BASE):
         return None
+    if current_role().editor and signed_in():
+        return None
     password = os.environ.get("BILDUNGSATLAS_IMPORT_PASSWORT", "")
+    if not password and current_role().editor:  # the local user of a loopback-bound app
+        return None
     if password:
         auth = request.authorization
         given = (auth.password or "") if auth is not None else ""
@@ -85,10 +92,9 @@ def _guard() -> Response | None:
                         {"WWW-Authenticate": 'Basic realm="Bildungsatlas: Daten importieren", '
                                              'charset="UTF-8"'},
                         mimetype="text/plain")
-    if request.remote_addr in ("127.0.0.1", "::1"):
-        return None
-    return Response("„Daten importieren“ ist ohne Passwort nur auf dem Rechner der App "
-                    "erreichbar. Bitte BILDUNGSATLAS_IMPORT_PASSWORT setzen.", 403,
+    return Response("„Daten importieren“ ist nur für die Redaktion: bitte unter /anmelden "
+                    "anmelden, die App auf 127.0.0.1 starten oder BILDUNGSATLAS_IMPORT_PASSWORT "
+                    "setzen.", 403,
                     mimetype="text/plain")
 
 
@@ -103,6 +109,7 @@ def register_upload(main: Dash, live: LiveRepository, atlas: Any = None) -> Dash
     app = Dash(__name__, server=server, url_base_pathname=BASE, title="Daten importieren",
                assets_folder=main.config.assets_folder, suppress_callback_exceptions=True)
     app.index_string = app.index_string.replace("<html>", '<html lang="de">', 1)
+    server.extensions.setdefault("ba_callback_maps", []).append(app.callback_map)
     shown = atlas if atlas is not None else live  # the catalogue as the current user sees it
     app.layout = lambda: upload_page(shown, store.versions())
 
@@ -236,7 +243,8 @@ def register_upload(main: Dash, live: LiveRepository, atlas: Any = None) -> Dash
                 req.indicator_meta.setdefault(ident["ind"], {})[ident["field"]] = \
                     "" if value is None else str(value)
         try:
-            result = run_import(store, live.settings, req, note=f"Upload {up.name}", write=write)
+            result = run_import(store, live.settings, req, note=f"Upload {up.name}",
+                                write=write, who=current_user() or "Redaktion")
         except AtlasError as err:
             rep = _one_error(up.name, str(err))
             return report_view(rep, None), rep.to_csv(), no_update, no_update, no_update
@@ -266,6 +274,8 @@ def register_upload(main: Dash, live: LiveRepository, atlas: Any = None) -> Dash
             store.restore(version)
         except AtlasError as err:
             return no_update, report_view(_one_error("", str(err)), None)
+        write_entry(store, "wiederherstellen", current_user() or "Redaktion",
+                    f"Version {version}")
         live.refresh()
         return versions_table(store.versions()), [
             f"Version {version} ist wiederhergestellt; die Karte zeigt sie ohne Neustart."]

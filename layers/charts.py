@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from html import escape as html_escape
 
 from dash import dcc, html
 
@@ -72,6 +73,12 @@ def _series(repo: PublishedAtlas, area_ids: Sequence[str], ind: Indicator,
     return out
 
 
+def esc(text: str) -> str:
+    """A name as plotly text: plotly reads ``<b>``, ``<a href>`` and ``<br>`` in texts, so an
+    area or indicator name is escaped (shown as typed, never as markup)."""
+    return html_escape(text, quote=False)
+
+
 def time_figure(repo: PublishedAtlas, state: ViewState, name: str) -> dict:
     """The map's indicator over all years for the selection, its parent and the atlas."""
     repo = published(repo)
@@ -80,6 +87,7 @@ def time_figure(repo: PublishedAtlas, state: ViewState, name: str) -> dict:
     sel = state.selection
     combined = len(sel) > 1
     parent = peers_of(repo, sel[0]).parent
+    name = esc(name)
     traces = [{"x": years, "y": _series(repo, sel, ind, combined), "name": name,
                "mode": "lines+markers", "line": {"color": HIGHLIGHT, "width": 3},
                "hovertemplate": "%{x}: %{y:,." + str(ind.decimals) + "f}<extra>" + name +
@@ -89,7 +97,7 @@ def time_figure(repo: PublishedAtlas, state: ViewState, name: str) -> dict:
     refs = [(parent, "dash")] if parent != ROOT else []
     refs.append((land, "dashdot") if land else (ROOT, "dot"))
     for area, dash in refs:
-        label = repo.display_name(area)
+        label = esc(repo.display_name(area))
         vals = [repo.reference(area, ind.id, y).value for y in years]
         traces.append({"x": years, "y": vals, "name": label, "mode": "lines+markers",
                        "line": {"color": ACCENT if dash == "dash" else "#6b7280", "dash": dash},
@@ -97,7 +105,7 @@ def time_figure(repo: PublishedAtlas, state: ViewState, name: str) -> dict:
                                         label + "</extra>"})
     unit = f" ({ind.unit})" if ind.unit else ""
     return {"data": traces, "layout": _layout(
-        f"{ind.name}{unit} im Zeitverlauf", 200, showlegend=True,
+        f"{esc(ind.name)}{unit} im Zeitverlauf", 200, showlegend=True,
         legend={"orientation": "h", "y": -0.25, "x": 0},
         xaxis={"tickmode": "array", "tickvals": years, "ticktext": [str(y) for y in years]},
         margin={"l": 44, "r": 8, "t": 30, "b": 50})}
@@ -113,7 +121,7 @@ def bar_figure(repo: PublishedAtlas, state: ViewState) -> tuple[dict, int]:
     sign = need_sign(ind)
     order = sorted(vals, key=lambda a: (-sign * vals[a], repo.areas[a].name))
     chosen = {repo.shown_ancestor(a, set(peers.ids)) for a in state.selection}
-    names = [repo.areas[a].name for a in order]
+    names = [esc(repo.areas[a].name) for a in order]
     fig = {"data": [{
         "type": "bar", "x": list(range(len(order))), "y": [vals[a] for a in order],
         "customdata": order, "text": names,
@@ -121,7 +129,7 @@ def bar_figure(repo: PublishedAtlas, state: ViewState) -> tuple[dict, int]:
         "textposition": "none",
         "hovertemplate": "%{text}: %{y:,." + str(ind.decimals) + "f}<extra></extra>",
     }], "layout": _layout(
-        f"{ind.name} {state.jahr}: {len(order)} {_plural(repo, peers.ids)} sortiert", 190,
+        f"{esc(ind.name)} {state.jahr}: {len(order)} {_plural(repo, peers.ids)} sortiert", 190,
         xaxis={"showticklabels": False, "title": {"text": "links: größter Bedarf"
                                                   if ind.direction != "neutral" else
                                                   "links: höchster Wert"}},
@@ -162,18 +170,18 @@ def scatter_figure(repo: PublishedAtlas, state: ViewState, x_id: str) -> tuple[d
     fig = {"data": [{
         "type": "scatter", "mode": "markers",
         "x": [xs[a] for a in both], "y": [ys[a] for a in both], "customdata": both,
-        "text": [repo.areas[a].name for a in both],
+        "text": [esc(repo.areas[a].name) for a in both],
         "marker": {"size": [12 if a in chosen else 7 for a in both],
                    "color": [HIGHLIGHT if a in chosen else ACCENT for a in both],
                    "line": {"color": "#ffffff", "width": 1}},
-        "hovertemplate": "%{text}<br>" + ind_x.name + ": %{x:,." + str(ind_x.decimals) +
-                         "f}<br>" + ind_y.name + ": %{y:,." + str(ind_y.decimals) +
+        "hovertemplate": "%{text}<br>" + esc(ind_x.name) + ": %{x:,." + str(ind_x.decimals) +
+                         "f}<br>" + esc(ind_y.name) + ": %{y:,." + str(ind_y.decimals) +
                          "f}<extra></extra>",
     }], "layout": _layout(
         "", 240,
-        xaxis={"title": {"text": _short(f"{ind_x.name} {year_x}"), "font": {"size": 10}},
+        xaxis={"title": {"text": _short(f"{esc(ind_x.name)} {year_x}"), "font": {"size": 10}},
                "zeroline": False},
-        yaxis={"title": {"text": _short(f"{ind_y.name} {state.jahr}"), "font": {"size": 10}},
+        yaxis={"title": {"text": _short(f"{esc(ind_y.name)} {state.jahr}"), "font": {"size": 10}},
                "zeroline": False},
         margin={"l": 50, "r": 8, "t": 8, "b": 40})}
     return fig, r, len(both)

@@ -7,6 +7,7 @@ into an `IndexDefinition`.
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import quote
 
 from dash import dcc, html
 
@@ -18,11 +19,11 @@ from geodata.index.definition import (
     default_definition,
     preset_direction,
 )
-from geodata.index.files import definition_files
+from geodata.index.files import definition_files, earlier_versions
 from geodata.model.entities import ROOT
 from geodata.statistics.numfmt import format_number
 from geodata.statistics.published import PublishedAtlas
-from geodata.views.indexmap import index_bundle
+from geodata.views.indexmap import index_bundle, uses_hidden
 from geodata.views.state import ViewState
 from layers.ids import DIRECTION, ERRORS, SAVE, USE, WEIGHT, fid
 from layers.links import nav_link
@@ -39,6 +40,8 @@ def index_list(repo: PublishedAtlas, state: ViewState) -> list:
     """The saved indices, each a link that shows it; and a link to define a new one."""
     items = []
     for path, d, errors in definition_files():
+        if d is not None and uses_hidden(repo, d):
+            continue  # an index of internal indicators is not shown to the public at all
         errors = errors or check_definition(repo, d)
         if d is None or errors:  # shown with the reason, never silently left out
             items.append(html.Li([html.Span(d.name if d else path.name, className="ba-inst-link"),
@@ -206,8 +209,29 @@ def definition_form(repo: PublishedAtlas, state: ViewState) -> list:
         ], className="ba-form-grid"),
         html.Div(id=ERRORS, role="alert", className="ba-form-errors"),
         html.Div([html.Button("Speichern und berechnen", id=SAVE, n_clicks=0,
-                              className="ba-button ba-primary")], className="ba-actions"),
+                              className="ba-button ba-primary")] if repo.editor else [
+            html.P(["Speichern darf nur die Redaktion. ",
+                    html.A("Anmelden", href="/anmelden", className="ba-inline-link")],
+                   className="ba-footnote", id="index-nur-lesen")], className="ba-actions"),
+        *_earlier(state),
     ]
+
+
+def _earlier(state: ViewState) -> list:
+    """Links to the kept earlier versions of the index being edited (saving never overwrites
+    one: a new version number is required)."""
+    if not state.index:
+        return []
+    old = earlier_versions(state.index)
+    if not old:
+        return [html.P("Speichern legt eine neue Version an (neue Versionsnummer nötig); die "
+                       "bisherige bleibt lesbar.", className="ba-footnote")]
+    links: list = []
+    for v, _d in old:
+        links += [", " if links else "", html.A(f"Version {v}", href=f"/index/{state.index}/"
+                                                f"version/{quote(v, safe='')}.json", className="ba-inline-link")]
+    return [html.P(["Frühere Versionen (unverändert, JSON): ", *links, ". Speichern legt eine "
+                    "neue Version an."], className="ba-footnote", id="index-versionen")]
 
 
 def new_index_panel(repo: PublishedAtlas, state: ViewState) -> list:

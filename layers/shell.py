@@ -119,11 +119,35 @@ def export_toast() -> html.Div:
                     **{"aria-live": "polite", "hidden": True})
 
 
+def account(repo: PublishedAtlas) -> list:
+    """Who is signed in, with the role, and "Abmelden"; "Anmelden" for an anonymous visitor
+    where sign-in is set up (nothing on a local app without sign-in)."""
+    access = repo.access
+    mode = getattr(access, "sign_in", "")
+    user = getattr(access, "user", "")
+    roles = {"oeffentlich": "öffentlich", "intern": "intern", "redaktion": "Redaktion"}
+    if user and mode in ("lokal", "oidc"):
+        return [html.Form([html.Span(f"{user} ({roles.get(access.key, access.key)})",
+                                     className="ba-account-name", id="angemeldet"),
+                           html.Button("Abmelden", type="submit", className="ba-button")],
+                          action="/abmelden", method="post", className="ba-account")]
+    if user and mode == "proxy":
+        return [html.Span(f"{user} ({roles.get(access.key, access.key)})",
+                          className="ba-account-name", id="angemeldet")]
+    if mode in ("lokal", "oidc"):
+        return [html.A("Anmelden", href="/anmelden", id="anmelden",
+                       className="ba-import-link")]
+    return []
+
+
 def import_link(repo: PublishedAtlas) -> list:
-    """The link to the upload page, shown when the app runs on the versioned data store."""
-    if not getattr(repo, "imports_enabled", False):
+    """The link to the upload page, shown to the Redaktion when the app runs on the versioned
+    data store."""
+    if not getattr(repo, "imports_enabled", False) or not repo.editor:
         return []
-    return [html.A("Daten importieren", href="/daten-importieren/", className="ba-import-link")]
+    return [html.A("Daten importieren", href="/daten-importieren/", className="ba-import-link"),
+            html.A("Protokoll", href="/protokoll", className="ba-import-link",
+                   title="Wer hat wann importiert, wiederhergestellt, gespeichert")]
 
 
 def page(repo: PublishedAtlas) -> html.Div:
@@ -154,6 +178,7 @@ def page(repo: PublishedAtlas) -> html.Div:
                                    className="ba-import-link ba-nav",
                                    title="Bedarfsindizes: anlegen, zeigen, Budget verteilen"),
                             *import_link(repo),
+                            *account(repo),
                         ],
                         className="ba-head-left",
                     ),

@@ -105,7 +105,8 @@ def test_upload_check_import_and_see_it_in_the_map(page, store_url):
     # 4. restore the demo atlas: the quarters are gone again, still without a restart
     page.goto(store_url + "/daten-importieren/")
     page.click("#ba-imp-versions button:has-text('Wiederherstellen') >> nth=-1")  # basis
-    page.wait_for_function("document.querySelector('#ba-imp-report').innerText"
+    # (an arrow function: a bare expression would be eval'd, which the CSP forbids)
+    page.wait_for_function("() => document.querySelector('#ba-imp-report').innerText"
                            ".includes('Version basis ist wiederhergestellt')", timeout=30000)
     area = page.request.get(store_url + "/api/gebiete/06433003").json()
     assert area["kinder_ids"] == []

@@ -23,6 +23,8 @@ from tests.conftest import SOURCES
 
 VIEW = "gebiet=06412000&indikator=quote_ohne_abschluss&jahr=2023"  # has suppressed values
 EMU_PER_INCH = 914400
+# A state-changing request needs the app's own Origin (issue 16: CSRF protection).
+SAME_ORIGIN = {"Origin": "http://localhost"}
 
 
 def csv_table(client, query: str) -> list[list[str]]:
@@ -134,7 +136,7 @@ def test_batch_of_the_14_gemeinden_with_progress(client, tmp_path):
         names = [r["gv_name"].split(",")[0] for r in csv.DictReader(fh)
                  if r["ags"].startswith("06433")]
     assert len(names) == 14
-    start = client.post("/export/serie.pdf?gebiet=06433&indikator=einwohner&jahr=2023")
+    start = client.post("/export/serie.pdf?gebiet=06433&indikator=einwohner&jahr=2023", headers=SAME_ORIGIN)
     assert start.status_code == 202
     job = start.get_json()
     assert job["gesamt"] == 14
@@ -159,7 +161,7 @@ def test_batch_of_the_14_gemeinden_with_progress(client, tmp_path):
     for name in names:
         assert sum(name in p for p in pages) >= 1, name
     # Word: the same 14 Steckbriefe as headings.
-    start = client.post("/export/serie.docx?gebiet=06433&indikator=einwohner&jahr=2023")
+    start = client.post("/export/serie.docx?gebiet=06433&indikator=einwohner&jahr=2023", headers=SAME_ORIGIN)
     job = start.get_json()
     for _ in range(120):
         if client.get(f"/export/serie/{job['auftrag']}").get_json()["status"] == "fertig":
@@ -171,12 +173,12 @@ def test_batch_of_the_14_gemeinden_with_progress(client, tmp_path):
 
 
 def test_batch_limit_and_unknown_jobs(client):
-    resp = client.post("/export/serie.pdf?ebene=gemeinde&indikator=einwohner&jahr=2023")
+    resp = client.post("/export/serie.pdf?ebene=gemeinde&indikator=einwohner&jahr=2023", headers=SAME_ORIGIN)
     assert resp.status_code == 400
     assert "1528 Gebiete" in resp.get_json()["fehler"]
     assert client.get("/export/serie/" + "0" * 24).status_code == 404
     assert client.get("/export/serie/" + "zz" * 12 + "/datei").status_code == 404
-    assert client.post("/export/serie.xlsx?gebiet=06433").status_code == 404
+    assert client.post("/export/serie.xlsx?gebiet=06433", headers=SAME_ORIGIN).status_code == 404
 
 
 @pytest.mark.parametrize("fmt", ["docx", "pptx"])

@@ -448,9 +448,10 @@ def _merge_institutions(old: gpd.GeoDataFrame, new: list[gpd.GeoDataFrame],
 
 
 def run_import(store, settings: Settings, request: ImportRequest, note: str = "",
-               write: bool = True) -> ImportResult:
+               write: bool = True, who: str = "") -> ImportResult:
     """Check the import against the store's current version and, if it passes and ``write``
-    is set, write it as a new version (switched atomically)."""
+    is set, write it as a new version (switched atomically) and note it in the audit log
+    (``who``: the signed-in user; default the operating-system user, for the command)."""
     cleanup = getattr(store, "cleanup", None)
     cleaned = cleanup() if cleanup is not None and write else []
     base = store.current_version()  # the version this import is checked against
@@ -471,4 +472,20 @@ def run_import(store, settings: Settings, request: ImportRequest, note: str = ""
         result.report.error("", f"Nicht gespeichert, der bisherige Datenstand bleibt: {err}")
         return result
     result.report.summary.insert(0, f"Importiert als Version {result.version}.")
+    _audit(store, "import", who, f"Version {result.version}: {note or 'Import'}")
     return result
+
+
+def _audit(store, action: str, who: str, what: str) -> None:
+    """An audit-log entry; a failing log never undoes the import (it is reported)."""
+    import getpass
+
+    from geodata.storage.audit import write_entry
+
+    try:
+        write_entry(store, action, who or f"{getpass.getuser()} (Kommandozeile)", what)
+    except Exception as err:  # noqa: BLE001 (sqlite3/psycopg errors alike; logged, not lost)
+        import logging
+
+        logging.getLogger("bildungsatlas.protokoll").error("Protokoll nicht geschrieben: %s",
+                                                             err)

@@ -55,16 +55,59 @@ def find_definition(slug: str, folder: Path | None = None) -> IndexDefinition:
     return load_definition(path)
 
 
+VERSIONS_DIR = "versionen"  # <folder>/versionen/<slug>/<version>.json: earlier versions
+
+
+def version_path(slug: str, version: str, folder: Path | None = None) -> Path:
+    """Where an earlier version of the index ``slug`` is kept."""
+    folder = index_dir() if folder is None else folder
+    return folder / VERSIONS_DIR / slug / f"{slugify(str(version))}.json"
+
+
 def store_definition(definition: IndexDefinition, slug: str | None = None,
                      folder: Path | None = None) -> str:
-    """Save a definition under ``slug`` (default: from its name) and return the slug."""
+    """Save a definition under ``slug`` (default: from its name) and return the slug.
+
+    A saved index is never overwritten: the definition now under ``slug`` is kept as an
+    earlier version (`version_path`, readable with `earlier_versions`), and a definition
+    whose version number is already taken is refused (DefinitionError, German)."""
     folder = index_dir() if folder is None else folder
     slug = slug or slugify(definition.name)
     if not SLUG_RE.fullmatch(slug):
         raise DefinitionError([f"„{slug[:40]}“ ist kein gültiger Indexname."])
     folder.mkdir(parents=True, exist_ok=True)
-    save_definition(definition, folder / f"{slug}.json")
+    path = folder / f"{slug}.json"
+    if path.is_file():
+        current = load_definition(path)
+        taken = {str(current.version), *(v for v, _p in earlier_versions(slug, folder))}
+        if str(definition.version) in taken:
+            raise DefinitionError([
+                f"Feld „version“: Die Version „{definition.version}“ dieses Index gibt es "
+                "schon. Bitte eine neue Versionsnummer eintragen; ältere Versionen bleiben "
+                "unverändert erhalten."])
+        keep = version_path(slug, str(current.version), folder)
+        keep.parent.mkdir(parents=True, exist_ok=True)
+        with open(keep, "xb") as fh:  # never replaces a kept version
+            fh.write(path.read_bytes())
+    save_definition(definition, path)
     return slug
+
+
+def earlier_versions(slug: str, folder: Path | None = None
+                     ) -> list[tuple[str, IndexDefinition]]:
+    """The kept earlier versions of ``slug``: (version, definition), oldest file first."""
+    folder = index_dir() if folder is None else folder
+    if not SLUG_RE.fullmatch(slug):
+        return []
+    out = []
+    for p in sorted((folder / VERSIONS_DIR / slug).glob("*.json"),
+                    key=lambda p: p.stat().st_mtime):
+        try:
+            d = load_definition(p)
+        except DefinitionError:
+            continue
+        out.append((str(d.version), d))
+    return out
 
 
 def definition_files(folder: Path | None = None,

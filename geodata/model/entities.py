@@ -57,6 +57,10 @@ class Indicator:
     # from public registers (e.g. the number of schools, whose addresses the map shows) say
     # "nein": they are never suppressed and protect nothing.
     confidential: bool = True
+    # Who may see it (catalogue column ``sichtbarkeit``): ``oeffentlich``, or ``intern`` on
+    # every level (``internal_levels`` empty) or only on some (``intern:quartier``).
+    visibility: str = "oeffentlich"
+    internal_levels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -121,7 +121,8 @@ def method_sheet_html(repo: PublishedAtlas, bundle: IndexBundle, today: dt.date 
     return f"""<!DOCTYPE html>
 <html lang="de"><head><meta charset="utf-8">
 <title>Methodenblatt: {escape(d.name)}</title><style>{STYLE}</style></head><body><main>
-<p class="no-print"><button onclick="window.print()">Drucken</button></p>
+<p class="no-print"><button id="ba-drucken" type="button">Drucken</button></p>
+<script src="/assets/drucken.js"></script>
 <h1>Methodenblatt: {escape(d.name)}</h1>
 <p class="meta">Autor/-in: {escape(d.author)} · Stand {escape(d.date)} · Version
 {escape(str(d.version))}</p>

@@ -298,5 +298,11 @@ def save_figure(fig: Figure, fmt: str, dpi: float, title: str, subject: str,
                 "Date": created.isoformat()}
     else:
         meta = {"Title": title, "Description": subject, "Software": "Bildungsatlas"}
-    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
+    try:
+        fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white", metadata=meta)
+    finally:
+        # Release the figure's canvas, artists and pixel buffer at once (an 8000 × 8000 PNG
+        # holds ~250 MiB until the garbage collector finds the reference cycles).
+        fig.clear()
+        fig.canvas = None  # type: ignore[assignment]
     return buf.getvalue()

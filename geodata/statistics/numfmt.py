@@ -47,12 +47,23 @@ def parse_number(text: str) -> float | None:
     followed by three digits is a thousands separator ("1.234" = 1234) unless the part before
     it is 0 ("0.125" = 0.125)."""
     t = text.strip().replace(" ", "")
-    if not re.fullmatch(r"[-+]?([1-9]\d{0,2}(\.\d{3})+|\d+)(,\d+)?|[-+]?\d+\.\d+", t):
+    # ASCII digits only (``\d`` would take "²" or Arabic-Indic digits), at most 30 of them.
+    if len(t) > 40 or not re.fullmatch(
+            r"[-+]?([1-9][0-9]{0,2}(\.[0-9]{3})+|[0-9]+)(,[0-9]+)?|[-+]?[0-9]+\.[0-9]+", t):
         return None
-    if "," in t or re.fullmatch(r"[-+]?[1-9]\d{0,2}(\.\d{3})+", t):
+    if "," in t or re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(\.[0-9]{3})+", t):
         t = t.replace(".", "").replace(",", ".")
     value = float(t)
     return value if math.isfinite(value) else None
+
+
+def ascii_int(text: str | None, low: int, high: int) -> int | None:
+    """``text`` as a whole number from ``low`` to ``high`` written with ASCII digits only
+    ("²", "٣", "1e3", " 7" are not), else None."""
+    if text is None or not re.fullmatch(r"[0-9]{1,12}", text):
+        return None
+    value = int(text)
+    return value if low <= value <= high else None
 
 
 def number_param(value: float) -> str:

@@ -104,6 +104,16 @@ class PublishedAtlas(References):
         return self._access
 
     @property
+    def staff(self) -> bool:
+        """Whether the user is staff (intern or redaktion): drafts, internal indicators."""
+        return bool(getattr(self._access, "staff", False))
+
+    @property
+    def editor(self) -> bool:
+        """Whether the user may change things (redaktion): import, restore, save, publish."""
+        return bool(getattr(self._access, "editor", False))
+
+    @property
     def imports_enabled(self) -> bool:
         """Whether the atlas runs on a versioned data store (the upload page exists)."""
         return getattr(self._repo, "store", None) is not None
@@ -121,6 +131,11 @@ class PublishedAtlas(References):
         """The catalogue this user may see."""
         return self.memo("indicators", lambda: {
             i: ind for i, ind in self._repo.indicators.items() if self._access.sees(ind)})
+
+    def hidden(self, indicator_id: str) -> bool:
+        """Whether the indicator exists but this user may not see it (nothing else about it
+        leaves the atlas: an output that needs it is refused as a whole)."""
+        return indicator_id in self._repo.indicators and indicator_id not in self.indicators
 
     def indicator(self, indicator_id: str) -> Indicator:
         """The catalogue entry; raises KeyError with a German message."""

@@ -8,6 +8,7 @@ text that starts with ``=`` as a formula.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -16,11 +17,17 @@ def cell_text(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A genuine negative number as the atlas writes it ("-2", "-2,5", "-1.234,5"); the atlas never
+# writes a leading "+", so "+49" keeps its apostrophe.
+_NUMBER = re.compile(r"-[0-9]+(?:[.,][0-9]+)*")
+
+
 def safe_text(value: str) -> str:
-    """A text for a CSV cell that Excel never runs as a formula (OWASP: a leading ``=``, ``+``,
-    ``@``, tab or CR, or ``-`` not followed by a digit, gets an apostrophe)."""
-    if value[:1] in ("=", "+", "@", "\t", "\r") or (
-            value[:1] == "-" and not value[1:2].isdigit()):
+    """A text for a CSV cell that Excel never runs as a formula (OWASP): a leading ``=``,
+    ``+``, ``-``, ``@``, tab or CR gets an apostrophe, unless the whole text is a genuine
+    negative number ("-2,5" stays a number; "-2+3+cmd|…" does not)."""
+    if value[:1] in FORMULA_START and not _NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -62,8 +62,21 @@ def _load_indicators(df: pd.DataFrame) -> dict[str, Indicator]:
             synthetic=str(row["synthetic"]).strip() in {"1", "1.0", "True", "true"},
             confidential=str(row.get("geheimhaltung", "")).strip().lower()
             not in {"nein", "0", "false"},
+            **_visibility(row),
         )
     return out
+
+
+def _visibility(row: Mapping[str, object]) -> dict[str, object]:
+    """``visibility`` and ``internal_levels`` from the column ``sichtbarkeit`` (issue 16)."""
+    from geodata.model.errors import DataFileError
+    from geodata.statistics.access import parse_visibility
+
+    try:
+        vis, levels = parse_visibility(str(row.get("sichtbarkeit", "") or ""))
+    except ValueError as err:
+        raise DataFileError(f"Indikatorenkatalog, Indikator „{row.get('id')}“: {err}") from err
+    return {"visibility": vis, "internal_levels": levels}
 
 
 def _load_values(df: pd.DataFrame) -> Mapping[tuple[str, int], Mapping[str, Value]]:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from geodata.index.allocation import Allocation, allocate_index
 from geodata.index.atlas import compute_index_for, sensitivity_for
 from geodata.index.compute import IndexResult
-from geodata.index.definition import CLASSINGS, STANDARDISATIONS, IndexDefinition
+from geodata.index.definition import CLASSINGS, STANDARDISATIONS, DefinitionError, IndexDefinition
 from geodata.index.files import find_definition
 from geodata.index.sensitivity import Sensitivity
 from geodata.model.entities import Indicator
@@ -55,10 +55,23 @@ def _key(definition: IndexDefinition) -> str:
     return hashlib.blake2b(definition.to_json().encode("utf-8"), digest_size=8).hexdigest()
 
 
+HIDDEN_INDEX = ("Diesen Index gibt es nur für angemeldete Mitarbeitende (er nutzt interne "
+                "Indikatoren).")
+
+
+def uses_hidden(repo: PublishedAtlas, definition: IndexDefinition) -> bool:
+    """Whether the index needs an indicator this user may not see."""
+    repo = published(repo)
+    return any(repo.hidden(i) for i in (*(x.id for x in definition.indicators),
+                                        definition.population_indicator))
+
+
 def index_bundle(repo: PublishedAtlas, slug: str) -> IndexBundle:
     """The saved index ``slug`` computed on the atlas (memoised; raises DefinitionError)."""
     repo = published(repo)
     definition = find_definition(slug)
+    if uses_hidden(repo, definition):
+        raise DefinitionError([HIDDEN_INDEX])
     key = _key(definition)
     result = repo.memo(f"index-result:{key}", lambda: compute_index_for(repo, definition))
     sens = repo.memo(f"index-sens:{key}", lambda: sensitivity_for(repo, definition))

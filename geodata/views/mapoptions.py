@@ -20,10 +20,9 @@ German notice and the default.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
-from geodata.statistics.numfmt import number_param, parse_number
+from geodata.statistics.numfmt import ascii_int, number_param, parse_number
 from geodata.statistics.palettes import (
     DEFAULT_DIVERGING,
     DEFAULT_SEQUENTIAL,
@@ -41,6 +40,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "manuell": ("manual", "Manuelle Grenzen"),
 }
 REFERENCES = {"eltern": "übergeordnetes Gebiet", "gesamt": "Gesamtwert"}
+MAX_REFERENCE = 1e9  # a reference value (midpoint) beyond this is no sensible indicator value
 PARAMS = ("methode", "klassen", "grenzen", "fest", "farben", "referenz", "vergleich", "namen",
           "praesentation")
 _SHOWN = 40
@@ -94,7 +94,7 @@ def parse_options(params: dict[str, str], notes: list[str]) -> MapOptions:
                           f"gezeigt werden Quantile. Möglich: {', '.join(METHODS)}.")
     if "klassen" in params:
         k = params["klassen"]
-        if k.isdigit() and MIN_CLASSES <= int(k) <= MAX_CLASSES:
+        if ascii_int(k, MIN_CLASSES, MAX_CLASSES) is not None:
             opt = replace(opt, klassen=int(k))
         else:
             notes.append(f"„{_shown(k)}“ (Parameter klassen) ist keine Klassenzahl von "
@@ -134,14 +134,17 @@ def parse_options(params: dict[str, str], notes: list[str]) -> MapOptions:
         num = parse_number(r)
         if r in REFERENCES:
             opt = replace(opt, referenz=r)
-        elif num is not None:
+        elif num is not None and abs(num) <= MAX_REFERENCE:
             opt = replace(opt, referenz=repr(num))
+        elif num is not None:
+            notes.append(f"„{_shown(r)}“ (Parameter referenz) ist zu groß; erlaubt sind Zahlen "
+                         f"bis {MAX_REFERENCE:,.0f}.".replace(",", "."))
         else:
             notes.append(f"„{_shown(r)}“ (Parameter referenz) ist weder „eltern“, „gesamt“ "
                          "noch eine Zahl.")
     if "vergleich" in params:
         y = params["vergleich"]
-        if re.fullmatch(r"\d{4}", y):
+        if ascii_int(y, 1000, 9999) is not None:
             opt = replace(opt, vergleich=int(y))
         else:
             notes.append(f"„{_shown(y)}“ (Parameter vergleich) ist keine Jahreszahl.")

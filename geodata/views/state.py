@@ -43,6 +43,7 @@ from geodata.index.definition import DefinitionError
 from geodata.index.files import find_definition
 from geodata.model.entities import ROOT
 from geodata.model.institutions import institution_types
+from geodata.statistics.numfmt import ascii_int
 from geodata.statistics.published import PublishedAtlas
 from geodata.views.mapoptions import PARAMS, MapOptions, options_params, parse_options
 
@@ -250,7 +251,7 @@ def parse_query(query: str | None, repo: PublishedAtlas) -> tuple[ViewState, lis
 
     jahr = first.get("jahr")
     avail = repo.years_for(state.indikator, view_areas(state, repo))
-    if jahr is not None and re.fullmatch(r"\d{4}", jahr):
+    if jahr is not None and ascii_int(jahr, 1000, 9999) is not None:
         state = replace(state, jahr=int(jahr))
     else:
         if jahr is not None:
