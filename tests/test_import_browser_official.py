@@ -72,7 +72,7 @@ def test_genesis_csv_from_the_upload_page(page, store_url):
             and "/daten-importieren/" not in r.url else None)
     page.goto(store_url + "/?indikator=quote_ohne_abschluss&jahr=2023")
     page.wait_for_selector(".ba-legend")
-    page.wait_for_function("document.body.innerText.includes('Statistische Ämter des Bundes')",
+    page.wait_for_function("() => document.body.innerText.includes('Statistische Ämter des Bundes')",
                            timeout=30000)
     legend = page.inner_text(".ba-legend")
     assert "amtlich (70 Gebiete)" in legend
@@ -94,7 +94,7 @@ def test_sheet_selector_boundary_columns_and_removal_checkbox(page, store_url, t
     assert "Die Mappe hat 16 Blätter" in page.inner_text("#ba-imp-sheetbox")
     page.click("#ba-imp-sheet")
     page.locator(".dash-dropdown-option").filter(has_text="Deutschlandatlas_KRS1224").click()
-    page.wait_for_function("document.querySelector('#ba-imp-mapping').innerText"
+    page.wait_for_function("() => document.querySelector('#ba-imp-mapping').innerText"
                            ".includes('KRS12224')", timeout=30000)
     page.screenshot(path=str(SCREENSHOTS / "import_blatt.png"), full_page=True)
 
