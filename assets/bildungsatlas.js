@@ -1,3 +1,23 @@
+// Fetch a download and save it under the server's file name; a German error from the
+// server ({"fehler": …}) becomes the rejection's message. Resolves to [blob, file name].
+window.baDownload = function (url, fallback) {
+  return fetch(url).then(function (r) {
+    if (!r.ok) {
+      return r.json().then(function (e) { throw new Error(e.fehler || r.statusText); });
+    }
+    const cd = r.headers.get("Content-Disposition") || "";
+    const m = /filename="([^"]+)"/.exec(cd);
+    return r.blob().then(function (blob) { return [blob, m ? m[1] : fallback]; });
+  }).then(function (res) {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(res[0]);
+    link.download = res[1];
+    document.body.appendChild(link); link.click(); link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    return res;
+  });
+};
+
 /* Bildungsatlas browser side: choropleth style, tooltips, school markers, keyboard.
  *
  * dash-leaflet calls functions referenced as {"variable": "bildungsatlas.x"} with the
@@ -353,19 +373,7 @@
     }
     exportStatus("Export wird erstellt …");
     a.setAttribute("aria-busy", "true");
-    fetch(url).then(function (r) {
-      if (!r.ok) {
-        return r.json().then(function (e) { throw new Error(e.fehler || r.statusText); });
-      }
-      const cd = r.headers.get("Content-Disposition") || "";
-      const m = /filename="([^"]+)"/.exec(cd);
-      return r.blob().then(function (blob) { return [blob, m ? m[1] : "bildungsatlas"]; });
-    }).then(function (res) {
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(res[0]);
-      link.download = res[1];
-      document.body.appendChild(link); link.click(); link.remove();
-      setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    window.baDownload(url, "bildungsatlas").then(function (res) {
       exportStatus("Fertig: " + res[1]);
     }).catch(function (e) {
       exportStatus("Export fehlgeschlagen: " + e.message);

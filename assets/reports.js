@@ -68,19 +68,7 @@
 
   function download(url, label) {
     status(label + " wird erstellt …");
-    return fetch(url).then(function (r) {
-      if (!r.ok) {
-        return r.json().then(function (e) { throw new Error(e.fehler || r.statusText); });
-      }
-      const cd = r.headers.get("Content-Disposition") || "";
-      const m = /filename="([^"]+)"/.exec(cd);
-      return r.blob().then(function (blob) { return [blob, m ? m[1] : "bericht"]; });
-    }).then(function (res) {
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(res[0]);
-      link.download = res[1];
-      document.body.appendChild(link); link.click(); link.remove();
-      setTimeout(function () { URL.revokeObjectURL(link.href); }, 10000);
+    return window.baDownload(url, "bericht").then(function (res) {
       progress(0, null);
       status("Fertig: " + res[1]);
     }).catch(function (e) {
