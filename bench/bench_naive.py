@@ -195,7 +195,9 @@ def measure(session: requests.Session, url: str, payload: dict[str, Any], runs: 
     """Median wall time of ``runs`` POSTs (fewer if a run is slow: at least 3 within
     ``budget_s``), after one warm-up; the response bytes as transferred and uncompressed."""
     data = json.dumps(payload).encode()
-    headers = {"Content-Type": "application/json", "Accept-Encoding": BROWSER_ENCODINGS}
+    # the app refuses state-changing requests without a matching Origin (as browsers send it)
+    headers = {"Content-Type": "application/json", "Accept-Encoding": BROWSER_ENCODINGS,
+               "Origin": url}
 
     def post() -> bytes:
         resp = session.post(url + UPDATE, data=data, headers=headers, timeout=300,
@@ -211,7 +213,7 @@ def measure(session: requests.Session, url: str, payload: dict[str, Any], runs: 
         post()
         times.append((time.perf_counter() - t0) * 1000)
     plain = session.post(url + UPDATE, data=data, timeout=300, headers={
-        "Content-Type": "application/json", "Accept-Encoding": "identity"})
+        "Content-Type": "application/json", "Accept-Encoding": "identity", "Origin": url})
     plain.raise_for_status()
     body = plain.content
     return Measure(statistics.median(times), wire, len(body),
@@ -228,7 +230,7 @@ def measure_get_sequence(session: requests.Session, url: str, paths: list[str],
         for path in paths:
             session.get(url + path, headers={"Accept-Encoding": "gzip"}).raise_for_status()
         if post is not None:
-            session.post(url + UPDATE, json=post).raise_for_status()
+            session.post(url + UPDATE, json=post, headers={"Origin": url}).raise_for_status()
         if i:
             totals.append((time.perf_counter() - t0) * 1000)
     return statistics.median(totals)
@@ -348,9 +350,9 @@ def run_atlas(gpkg: Path, label: str, runs: int, paint_runs: int) -> str:
             base, "karte.clickData", **{"karte.clickData": {"points": [
                 {"curveNumber": 0, "location": aid, "hovertext": aid}]}})
         n_drill = n_click(n_root_p, h.kreis)
-        n_kreis_p = apply_response(n_drill, s.post(naive.url + UPDATE, json=n_drill).json())
+        n_kreis_p = apply_response(n_drill, s.post(naive.url + UPDATE, json=n_drill, headers={"Origin": naive.url}).json())
         n_lvl = change(n_root_p, "ebene.value", **{"ebene.value": "gemeinde"})
-        n_level_p = apply_response(n_lvl, s.post(naive.url + UPDATE, json=n_lvl).json())
+        n_level_p = apply_response(n_lvl, s.post(naive.url + UPDATE, json=n_lvl, headers={"Origin": naive.url}).json())
         naive_cases = {
             "ind_kreis": change(n_kreis_p, "indikator.value",
                                 **{"indikator.value": OTHER_INDICATOR}),
