@@ -92,6 +92,35 @@ def test_old_cache_temp_files_are_removed(tmp_path, monkeypatch):
     assert not old.exists() and young.exists() and kept.exists()
 
 
+def test_cache_files_unused_for_a_month_are_removed_read_ones_kept(tmp_path, monkeypatch):
+    import numpy as np
+    import shapely
+
+    from geodata.storage.display import clean_cache_leftovers, display_data
+
+    monkeypatch.setenv("BILDUNGSATLAS_CACHE_DIR", str(tmp_path))
+    args = (["a"], np.array([shapely.box(480000, 5500000, 481000, 5501000)]), ["kreis"],
+            {"kreis": 10.0}, {"kreis": True}, "v1")
+    display_data(*args)  # writes the display cache of version v1
+    (used,) = tmp_path.glob("display-*.json")
+    stale = {name: tmp_path / name for name in
+             ("display-0ld.json", "disclosure-0ld.npz", "values-2-0ld.npz")}
+    other = tmp_path / "notiz.txt"  # not a cache file: never touched
+    for p in (*stale.values(), other):
+        p.write_bytes(b"x" * 1000)
+    month_ago = time.time() - 31 * 86400
+    for p in (used, *stale.values(), other):
+        os.utime(p, (month_ago, month_ago))
+    display_data(*args)  # a hit: marks the file as used now
+    assert used.stat().st_mtime > time.time() - 60
+    assert clean_cache_leftovers() == [
+        "3 Cache-Datei(en) entfernt, die seit mehr als 30 Tagen nicht gebraucht wurden "
+        "(0,0 MB)."]
+    assert used.exists() and other.exists()
+    assert not any(p.exists() for p in stale.values())
+    assert clean_cache_leftovers() == []
+
+
 def _worker(store, settings, poll):
     """One gunicorn worker: its own LiveRepository behind its own Flask server."""
     from flask import Flask

@@ -23,6 +23,7 @@ single-child chains so that a click never opens a one-polygon map.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 import threading
@@ -92,9 +93,12 @@ class Repository:
         path = self.derived_dir / f"{key}.npz"
         try:
             with np.load(path, allow_pickle=False) as z:
-                return {k: z[k] for k in z.files}
+                arrays = {k: z[k] for k in z.files}
         except (OSError, ValueError, KeyError):
             return None  # missing or damaged: derived again
+        with contextlib.suppress(OSError):  # read-only cache: it is only never cleaned
+            os.utime(path)  # used now: `clean_cache_leftovers` keeps what is read
+        return arrays
 
     def store_arrays(self, key: str, arrays: Mapping[str, np.ndarray]) -> None:
         """Keep derived arrays for the next start (written atomically; errors only cost the

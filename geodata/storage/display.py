@@ -10,11 +10,14 @@ invalid is repaired. Takes about 0.3 s for the demo atlas, so it is not stored i
 keyed by the data version and the simplification settings: a warm start of a national atlas
 skips the simplification. The cache directory is ``BILDUNGSATLAS_CACHE_DIR`` (default
 ``geodata/cache/``; empty = no cache). It holds only derived JSON, written atomically, so
-several workers or machines may share it (e.g. on shared storage).
+several workers or machines may share it (e.g. on shared storage). A cache hit sets the file's
+modification time (`touch_used`), and `clean_cache_leftovers` (every start and import) removes
+cache files not read for `UNUSED_DAYS`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -35,24 +38,52 @@ Bounds = tuple[float, float, float, float]
 _TO_WGS84 = pyproj.Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
 
 
-def clean_cache_leftovers(max_age_s: float = 600.0) -> list[str]:
+UNUSED_DAYS = 30.0
+"""Cache files not read for this many days belong to data versions no longer in use."""
+CACHE_PATTERNS = ("display-*.json", "disclosure-*.npz", "values-*.npz")
+
+
+def touch_used(path: Path) -> None:
+    """Mark a cache file as used now (its modification time says when it was last read)."""
+    with contextlib.suppress(OSError):  # read-only cache: it is only never cleaned
+        os.utime(path)
+
+
+def clean_cache_leftovers(max_age_s: float = 600.0,
+                          unused_s: float = UNUSED_DAYS * 86400) -> list[str]:
     """Remove temporary cache files of killed processes (older than ``max_age_s``: a younger
-    one may belong to a worker writing right now) and say so (German lines)."""
+    one may belong to a worker writing right now) and cache files not read for ``unused_s``
+    seconds (of data versions or settings no longer in use; a file still needed is only
+    derived again), and say so (German lines)."""
     folder = cache_dir()
     if folder is None or not folder.exists():
         return []
     import time
 
-    limit = time.time() - max_age_s
+    now = time.time()
     lines = []
     for path in sorted(folder.glob("*.tmp")):
         try:
-            if path.stat().st_mtime < limit:
+            if path.stat().st_mtime < now - max_age_s:
                 path.unlink()
                 lines.append(f"Temporäre Cache-Datei eines abgebrochenen Vorgangs entfernt: "
                              f"{path.name}.")
         except OSError:
             continue
+    old = []
+    for pattern in CACHE_PATTERNS:
+        for path in folder.glob(pattern):
+            try:
+                if path.stat().st_mtime < now - unused_s:
+                    size = path.stat().st_size
+                    path.unlink()
+                    old.append(size)
+            except OSError:
+                continue
+    if old:
+        lines.append(f"{len(old)} Cache-Datei(en) entfernt, die seit mehr als "
+                     f"{unused_s / 86400:.0f} Tagen nicht gebraucht wurden "
+                     f"({f'{sum(old) / 1e6:.1f}'.replace('.', ',')} MB).")
     return lines
 
 
@@ -138,6 +169,7 @@ def display_data(
     if path is not None and path.exists():
         try:
             cached = orjson.loads(path.read_bytes())
+            touch_used(path)
             return (cached["display"],
                     {a: tuple(p) for a, p in cached["labels"].items()},
                     {a: tuple(b) for a, b in cached["bounds"].items()})

@@ -30,7 +30,7 @@ from geodata.model.errors import DataFileError
 from geodata.model.repository import Repository
 from geodata.model.settings import DEFAULT_CONFIG, PACKAGE_DIR, load_settings
 from geodata.model.values import STATUS, ValueTable
-from geodata.storage.display import cache_dir
+from geodata.storage.display import cache_dir, touch_used
 from geodata.storage.tables import RETIRED_COLUMNS, AtlasTables, Lazy, build_repository
 
 DEFAULT_GPKG = PACKAGE_DIR / "atlas.gpkg"
@@ -141,9 +141,11 @@ def _read_value_table(path: Path, version: str) -> ValueTable:
         try:
             with np.load(cached, allow_pickle=False) as z:
                 arrays = {c: z[c] for c in _CACHED}
-                return ValueTable.from_sorted(z["area_ids"].tolist(),
-                                              z["indicator_ids"].tolist(),
-                                              source_ids=z["source_ids"].tolist(), **arrays)
+                table = ValueTable.from_sorted(z["area_ids"].tolist(),
+                                               z["indicator_ids"].tolist(),
+                                               source_ids=z["source_ids"].tolist(), **arrays)
+            touch_used(cached)
+            return table
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache file is rebuilt below
     area_ids, ind_ids, src_ids, rows = _sql_values(path)
